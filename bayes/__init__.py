@@ -1,0 +1,3 @@
+"""bayes (see README)."""
+
+__all__: list[str] = []

@@ -1,0 +1,61 @@
+"""Run the benchmarks: ``python -m benchmarks [TOPIC ...] [--quick] [--out FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import traceback
+from pathlib import Path
+
+import benchmarks
+from benchmarks import BenchResult
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s"
+
+
+def markdown(results: list[tuple[str, BenchResult]]) -> str:
+    lines = ["| topic | benchmark | ours | peer | peer time | ratio (peer/ours) | note |",
+             "|---|---|---|---|---|---|---|"]
+    for topic, r in results:
+        lines.append(f"| {topic} | {r.name} | {_fmt_s(r.ours)} | {r.peer_name} | {_fmt_s(r.peer)} | "
+                     f"{r.ratio:.3g}x | {r.note} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("topics", nargs="*", help="bench_<topic>.py modules to run (default all)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--out", default=None, help="write the Markdown table here")
+    args = parser.parse_args(argv)
+    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(benchmarks.__path__)
+                   if m.name.startswith("bench_"))
+    topics = args.topics or names
+    unknown = [t for t in topics if t not in names]
+    if unknown:
+        parser.error(f"unknown topic(s) {unknown}; available: {names}")
+    results: list[tuple[str, BenchResult]] = []
+    for topic in topics:
+        module = importlib.import_module(f"benchmarks.bench_{topic}")
+        try:
+            for r in module.run(quick=args.quick):
+                results.append((topic, r))
+                print(f"{topic:10s} {r.name:50s} ours {_fmt_s(r.ours):>10s}  {r.peer_name:>20s} "
+                      f"{_fmt_s(r.peer):>10s}  ratio {r.ratio:8.3g}x  {r.note}", flush=True)
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            print(f"{topic}: failed", file=sys.stderr)
+    table = markdown(results)
+    print()
+    print(table)
+    if args.out:
+        Path(args.out).write_text(table, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

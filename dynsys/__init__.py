@@ -1,0 +1,3 @@
+"""dynsys (see README)."""
+
+__all__: list[str] = []

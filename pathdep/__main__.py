@@ -1,0 +1,5 @@
+import sys
+
+from pathdep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Library subcommands of ``pathdep``: one module each, defining ``register(subparsers)``."""

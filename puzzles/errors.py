@@ -1,0 +1,5 @@
+"""Named domain errors of `puzzles`."""
+
+
+class PrecisionError(ArithmeticError):
+    """The requested precision could not be certified."""

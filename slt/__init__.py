@@ -1,0 +1,3 @@
+"""slt (see README)."""
+
+__all__: list[str] = []

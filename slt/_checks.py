@@ -1,0 +1,121 @@
+"""Private argument checks shared inside this library.
+
+Every check names the argument, shows the value and says what is allowed, and
+raises before any work is done.  Kept private and copied per library on
+purpose: the libraries do not import each other for helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+
+def _fmt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False, allow_inf: bool = False) -> float:
+    """Return `value` as a float after checking it is a real number in range."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {_fmt(value)}")
+    v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"`{name}` must be a finite number, got {_fmt(value)}")
+    if low is not None and (v < low or (low_open and v == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"`{name}` must be {op} {low}, got {_fmt(value)}")
+    if high is not None and (v > high or (high_open and v == high)):
+        op = "<" if high_open else "<="
+        raise ValueError(f"`{name}` must be {op} {high}, got {_fmt(value)}")
+    return v
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """A positive finite number (or non-negative with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {_fmt(value)}")
+    v = float(value)
+    what = "a non-negative" if allow_zero else "a positive"
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"`{name}` must be {what} finite number, got {_fmt(value)}")
+    return v
+
+
+def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """An integer (not bool) in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__} {_fmt(value)}")
+    v = int(value)
+    if low is not None and v < low:
+        raise ValueError(f"`{name}` must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"`{name}` must be <= {high}, got {v}")
+    return v
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """`value` must be one of `allowed`."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"`{name}` must be one of {allowed}, got {_fmt(value)}")
+    return value
+
+
+def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
+                shape: tuple[int | None, ...] | None = None, finite: bool = True,
+                min_size: int = 0, dtype: Any = float) -> np.ndarray:
+    """A numpy array copy-free view of `x`, checked for rank, shape and finiteness."""
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be array-like of numbers, got {type(x).__name__}") from exc
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"`{name}` must have ndim in {allowed}, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = tuple("any" if s is None else s for s in shape)
+            raise ValueError(f"`{name}` must have shape {want}, got {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"`{name}` must have at least {min_size} elements, got {arr.size}")
+    if finite and arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must be finite (no NaN or inf)")
+    return arr
+
+
+def as_generator(seed: Any) -> np.random.Generator:
+    """Turn `seed` (None, int, SeedSequence or Generator) into a numpy Generator, once."""
+    if isinstance(seed, bool):
+        raise TypeError(f"`seed` must be None, an int or a numpy Generator, got {seed!r}")
+    if seed is not None and not isinstance(seed, (numbers.Integral, np.random.Generator,
+                                                  np.random.SeedSequence, np.random.BitGenerator)):
+        try:
+            import torch
+
+            if isinstance(seed, torch.Generator):
+                return np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=seed)))
+        except ImportError:  # pragma: no cover
+            pass
+        raise TypeError(f"`seed` must be None, an int or a numpy Generator, got {type(seed).__name__}")
+    if isinstance(seed, numbers.Integral) and int(seed) < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
+    return np.random.default_rng(seed)
+
+
+def as_torch_generator(seed: Any, device: Any = "cpu") -> Any:
+    """Turn `seed` (None, int, numpy Generator or torch.Generator) into a torch.Generator."""
+    import torch
+
+    if isinstance(seed, torch.Generator):
+        return seed
+    rng = as_generator(seed)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(rng.integers(0, 2**62)))
+    return gen

@@ -1,0 +1,1 @@
+"""Toy and reference models for slt."""
