@@ -1,4 +1,4 @@
-"""Claims checked with the `dynsys` library."""
+"""Claims (filled by the capability issue)."""
 
 from __future__ import annotations
 

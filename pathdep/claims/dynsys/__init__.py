@@ -1,0 +1,3 @@
+"""Claims checked with `dynsys`: Lyapunov spectra (note 000) and path-dependence experiments."""
+
+from pathdep.claims.dynsys import experiments, lyapunov  # noqa: F401  (importing registers)

@@ -1,0 +1,5 @@
+"""Public hypothesis strategies of `slt`, for users' own property tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st  # noqa: F401
