@@ -104,7 +104,8 @@ def text_table(outcomes: Sequence[Outcome]) -> str:
     def line(cells):
         return "  ".join(str(c)[: w].ljust(w) for c, w in zip(cells, widths)).rstrip()
     sep = "  ".join("-" * w for w in widths)
-    return "\n".join([line(COLUMNS), sep, *(line(r) for r in body)])
+    errors = [f"ERROR {o.claim.id}: {o.verdict.evidence}" for o in outcomes if o.verdict.verdict == "ERROR"]
+    return "\n".join([line(COLUMNS), sep, *(line(r) for r in body), *([""] + errors if errors else [])])
 
 
 def _md_cell(text: str) -> str:

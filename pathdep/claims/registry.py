@@ -170,7 +170,7 @@ def claim(id: str, *, statement: str, source: str, method: str = "", short: str 
     """
 
     def deco(fn: Callable[[Context], Verdict]) -> Callable[[Context], Verdict]:
-        (registry or REGISTRY).add(Claim(id, statement, source, method, fn, short))
+        (REGISTRY if registry is None else registry).add(Claim(id, statement, source, method, fn, short))
         return fn
 
     return deco
