@@ -14,3 +14,7 @@ class SamplerDivergenceError(FloatingPointError):
         self.chain = chain
         self.step = step
         self.partial = partial
+
+
+class ShortChainWarning(UserWarning):
+    """An MCMC run is shorter than 50 integrated autocorrelation times: its estimates are unreliable."""

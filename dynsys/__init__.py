@@ -1,3 +1,26 @@
 """dynsys (see README)."""
 
-__all__: list[str] = []
+from dynsys.autocorr import (AutocorrTime, TwoTimeCorrelation, ar1_series, autocorr_time,
+                             autocorrelation, effective_sample_size, integrated_time,
+                             two_time_correlation)
+from dynsys.data import Digits, load_digits_tensors
+from dynsys.init import ShellMoments, init_model_, kaiming_normal, shell_moments, thin_shell
+from dynsys.pathdep import (GrowthFit, PathDepResult, align_mlp, fit_growth, mlp,
+                            run_experiment, train_ensemble)
+from dynsys.perturb import perturb_gaussian, perturb_on_sphere
+from dynsys.lyapunov import LyapunovResult, kaplan_yorke_dimension, lyapunov_spectrum
+from dynsys.optim_map import (DigitsMLP, FunctionSpaceResult, OptimizerMap, digits_mlp_map,
+                              function_space_spectrum)
+from dynsys.systems import Henon, LinearFlow, LinearMap, Logistic, Lorenz63, Lorenz96, StandardMap
+
+__all__: list[str] = [
+    "AutocorrTime", "TwoTimeCorrelation", "ar1_series", "autocorr_time", "autocorrelation",
+    "effective_sample_size", "integrated_time", "two_time_correlation",
+    "ShellMoments", "init_model_", "kaiming_normal", "shell_moments", "thin_shell",
+    "GrowthFit", "PathDepResult", "align_mlp", "fit_growth", "mlp", "run_experiment",
+    "train_ensemble", "perturb_gaussian", "perturb_on_sphere",
+    "Digits", "load_digits_tensors",
+    "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum",
+    "DigitsMLP", "FunctionSpaceResult", "OptimizerMap", "digits_mlp_map", "function_space_spectrum",
+    "Henon", "LinearFlow", "LinearMap", "Logistic", "Lorenz63", "Lorenz96", "StandardMap",
+]

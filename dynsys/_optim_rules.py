@@ -17,7 +17,7 @@ optimizer      state                       update (g = grad + weight_decay * w)
 ``adam``       ``(exp_avg, exp_avg_sq)``   Kingma & Ba (2015), Algorithm 1
 =============  ==========================  =======================================
 
-As in PyTorch, the momentum buffer at the first step (``t == 0``) is set to the
+As in PyTorch, the momentum buffer at the first step (``t == 0``) becomes the
 gradient itself (no dampening), and Adam's bias corrections use the step count
 ``t + 1``.  ``t`` is a Python int (the number of updates already taken), never a
 tensor.
@@ -178,7 +178,8 @@ def update(optimizer: str, params: Tree, grads: Tree, state: tuple, t: int, *, l
     Notes
     -----
     Heavy ball (PyTorch convention): ``buf <- mu buf + (1 - dampening) g``,
-    ``w <- w - lr buf``, with ``buf = g`` at ``t == 0``.  Nesterov:
+    ``w <- w - lr buf``, with ``buf <- mu buf + g`` at ``t == 0`` (PyTorch: ``buf = g``;
+    equal from the zero initial buffer).  Nesterov:
     ``w <- w - lr (g + mu buf)``.  Adam: ``m <- beta1 m + (1 - beta1) g``,
     ``v <- beta2 v + (1 - beta2) g^2``,
     ``w <- w - lr / (1 - beta1^(t+1)) * m / (sqrt(v) / sqrt(1 - beta2^(t+1)) + eps)``.
@@ -214,10 +215,11 @@ def update(optimizer: str, params: Tree, grads: Tree, state: tuple, t: int, *, l
 
     if optimizer in ("momentum", "nesterov"):
         (buf,) = state
-        if t == 0:
-            new_buf = _tmap(lambda g: g + 0.0, grads)
-        else:
-            new_buf = _tmap(lambda b, g: momentum * b + (1.0 - dampening) * g, buf, grads)
+        # PyTorch sets buf = g at the first step; we write it as mu * buf + g, which has
+        # the same value from the zero initial buffer and keeps the tangent map
+        # non-singular in the buffer directions.
+        c = 1.0 if t == 0 else 1.0 - dampening
+        new_buf = _tmap(lambda b, g: momentum * b + c * g, buf, grads)
         if nesterov:
             direction = _tmap(lambda g, b: g + momentum * b, grads, new_buf)
         else:

@@ -1,17 +1,64 @@
 """Kempner's series: the harmonic series restricted to integers that omit a digit string.
 
-(Foundation stub: only :func:`kempner_block_counts`; the full module comes with the
-puzzles issue.)
+Three independent ways to the same numbers:
+
+- :func:`kempner_sum`: a rigorous bracket ``lower <= S <= upper`` from the
+  moment (alternating-series) method of Burnol [3]_, generalised here to any
+  finite set of excluded strings through a digit automaton, evaluated in
+  fixed-point integer arithmetic with directed rounding, so the bracket is a
+  proof and not an estimate;
+- :func:`kempner_sum_recurrence`: the power-sum recurrence of Schmelzer and
+  Baillie [2]_ over the same automaton (a high-accuracy estimate, no bracket);
+- :func:`kempner_partial_sum`: brute force, for small cases.
+
+References
+----------
+.. [1] A. J. Kempner, "A curious convergent series", Amer. Math. Monthly 21 (1914) 48-50.
+.. [2] T. Schmelzer and R. Baillie, "Summing a curious, slowly convergent series",
+   Amer. Math. Monthly 115 (2008) 525-540.
+.. [3] J.-F. Burnol, "Moments in the exact summation of the curious series of Kempner
+   type", arXiv:2402.08525 (2024); "Measures for the summation of Irwin series",
+   arXiv:2402.09083 (2024).
+.. [4] R. Baillie, "Sums of reciprocals of integers missing a given digit",
+   Amer. Math. Monthly 86 (1979) 372-374.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import math
+import numbers
+from fractions import Fraction
+from math import comb
+from typing import Iterable, NamedTuple
+
+import mpmath
 
 from puzzles._checks import check_int
+from puzzles.errors import PrecisionError
+
+__all__ = ["KempnerSum", "TextbookBound", "kempner_sum", "kempner_sum_recurrence",
+           "kempner_partial_sum", "kempner_block_counts", "kempner_level_sums",
+           "kempner_textbook_bound"]
+
+#: Largest `digits` accepted by the summation routines.
+MAX_DIGITS = 2000
+#: Largest `n_max` accepted by :func:`kempner_partial_sum`.
+MAX_PARTIAL = 10_000_000
 
 
-def _digits_of(excluded: str | Iterable[str], base: int) -> list[tuple[int, ...]]:
+# --------------------------------------------------------------------------------------
+# input and the digit automaton
+# --------------------------------------------------------------------------------------
+
+def _digits_of(excluded: str | int | Iterable[str], base: int) -> list[tuple[int, ...]]:
+    if isinstance(excluded, numbers.Integral) and not isinstance(excluded, bool):
+        if not 0 <= int(excluded) < base:
+            raise ValueError(f"`excluded` digit {int(excluded)} is not a digit of base {base} "
+                             f"(allowed 0..{base - 1})")
+        return [(int(excluded),)]
+    if isinstance(excluded, (bytes, bytearray)) or not isinstance(excluded, (str, Iterable)):
+        raise TypeError(f"`excluded` must be a digit string or a collection of digit strings, "
+                        f"got {type(excluded).__name__} {excluded!r}")
     items = [excluded] if isinstance(excluded, str) else list(excluded)
     if not items:
         raise ValueError("`excluded` must be a non-empty digit string or collection of them, got []")
@@ -26,10 +73,95 @@ def _digits_of(excluded: str | Iterable[str], base: int) -> list[tuple[int, ...]
         except ValueError:
             raise ValueError(f"`excluded` must contain digits 0-9/a-z only, got {s!r}") from None
         if any(d >= base for d in ds):
-            raise ValueError(f"`excluded` digit string {s!r} has a digit not allowed in base {base}")
+            raise ValueError(f"`excluded` digit string {s!r} has a digit not allowed in base {base} "
+                             f"(allowed 0..{base - 1})")
         out.append(ds)
     return out
 
+
+class _Automaton(NamedTuple):
+    """Aho-Corasick automaton restricted to its good states; state 0 is the start."""
+
+    trans: list[list[int]]   # trans[s][a] = next good state, or -1 if digit a completes a pattern
+    base: int
+
+    @property
+    def n_states(self) -> int:
+        return len(self.trans)
+
+
+def _automaton(patterns: list[tuple[int, ...]], base: int) -> _Automaton:
+    goto: list[dict[int, int]] = [{}]
+    bad = [False]
+    for pat in patterns:
+        node = 0
+        for d in pat:
+            if d not in goto[node]:
+                goto.append({})
+                bad.append(False)
+                goto[node][d] = len(goto) - 1
+            node = goto[node][d]
+        bad[node] = True
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    while queue:
+        node = queue.pop(0)
+        for d, child in goto[node].items():
+            f = fail[node]
+            while f and d not in goto[f]:
+                f = fail[f]
+            fail[child] = goto[f][d] if d in goto[f] and goto[f][d] != child else 0
+            bad[child] = bad[child] or bad[fail[child]]
+            queue.append(child)
+
+    def delta(state: int, d: int) -> int:
+        while state and d not in goto[state]:
+            state = fail[state]
+        return goto[state].get(d, 0)
+
+    good = [s for s in range(len(goto)) if not bad[s]]
+    index = {s: i for i, s in enumerate(good)}
+    trans = [[index.get(delta(s, a), -1) for a in range(base)] for s in good]
+    return _Automaton(trans, base)
+
+
+def _prepare(excluded, base: int) -> _Automaton:
+    base = check_int("base", base, low=2, high=36)
+    return _automaton(_digits_of(excluded, base), base)
+
+
+def _levels(aut: _Automaton, n_levels: int) -> list[list[tuple[int, int]]]:
+    """Admissible numbers with 1..n_levels digits, as (n, state) lists per digit count."""
+    level = [(a, aut.trans[0][a]) for a in range(1, aut.base) if aut.trans[0][a] >= 0]
+    out = [level]
+    for _ in range(n_levels - 1):
+        b = aut.base
+        level = [(n * b + a, t) for n, s in level for a, t in enumerate(aut.trans[s]) if t >= 0]
+        out.append(level)
+    return out
+
+
+def _counts(aut: _Automaton, max_digits: int) -> list[int]:
+    counts: dict[int, int] = {}
+    for a in range(1, aut.base):
+        t = aut.trans[0][a]
+        if t >= 0:
+            counts[t] = counts.get(t, 0) + 1
+    result = [sum(counts.values())]
+    for _ in range(max_digits - 1):
+        nxt: dict[int, int] = {}
+        for s, c in counts.items():
+            for t in aut.trans[s]:
+                if t >= 0:
+                    nxt[t] = nxt.get(t, 0) + c
+        counts = nxt
+        result.append(sum(counts.values()))
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# block counts and the textbook bound
+# --------------------------------------------------------------------------------------
 
 def kempner_block_counts(excluded: str | Iterable[str] = "9", *, base: int = 10,
                          max_digits: int) -> list[int]:
@@ -66,53 +198,653 @@ def kempner_block_counts(excluded: str | Iterable[str] = "9", *, base: int = 10,
     """
     base = check_int("base", base, low=2, high=36)
     max_digits = check_int("max_digits", max_digits, low=1, high=100_000)
+    return _counts(_prepare(excluded, base), max_digits)
+
+
+class TextbookBound(NamedTuple):
+    """The classic block bound and the note's version of it (exact rationals).
+
+    Attributes
+    ----------
+    textbook : Fraction
+        ``sum_{d>=1} count_d / b^(d-1)``: every d-digit number is at least ``b^(d-1)``.
+    note_indexing : Fraction
+        The same series as note 003 indexes it: the block ``[b^d, b^(d+1))`` paired with
+        the count ``N_d`` of *d*-digit numbers and divided by ``b^d``, summed from d = 0;
+        for a single excluded digit ``N_d`` is the closed form ``c r^(d-1)`` continued to
+        d = 0 (``8 * 9^(-1)`` for the digit 9), otherwise ``N_0 = 0``.
+    note_majorant : Fraction or None
+        The note's last step ``sum_{d>=0} ((b-1)/b)^d = b`` (single excluded digit only).
+    """
+
+    textbook: Fraction
+    note_indexing: Fraction
+    note_majorant: Fraction | None
+
+
+def _generating_sum(aut: _Automaton, x: Fraction) -> Fraction:
+    """Exact ``sum_{d>=1} count_d x^(d-1)`` by solving ``(I - x A^T) y = v``."""
+    n = aut.n_states
+    v = [Fraction(0)] * n
+    for a in range(1, aut.base):
+        t = aut.trans[0][a]
+        if t >= 0:
+            v[t] += 1
+    # y_t = v_t + x sum_s A[s][t] y_s  ->  (I - x A^T) y = v
+    mat = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    for s in range(n):
+        for t in aut.trans[s]:
+            if t >= 0:
+                mat[t][s] -= x
+    y = _solve_fraction(mat, v)
+    return sum(y, Fraction(0))
+
+
+def _solve_fraction(mat: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
+    n = len(rhs)
+    m = [row[:] + [rhs[i]] for i, row in enumerate(mat)]
+    for c in range(n):
+        p = next(r for r in range(c, n) if m[r][c] != 0)
+        m[c], m[p] = m[p], m[c]
+        piv = m[c][c]
+        m[c] = [v / piv for v in m[c]]
+        for r in range(n):
+            if r != c and m[r][c] != 0:
+                f = m[r][c]
+                m[r] = [vr - f * vc for vr, vc in zip(m[r], m[c])]
+    return [m[i][n] for i in range(n)]
+
+
+def kempner_textbook_bound(excluded: str | Iterable[str] = "9", *, base: int = 10) -> TextbookBound:
+    """The classic upper bound ``sum_d count_d / b^(d-1)`` and note 003's indexing of it.
+
+    Parameters
+    ----------
+    excluded : str or collection of str, default "9"
+        The omitted digit string(s).
+    base : int, default 10
+        The base, 2..36.
+
+    Returns
+    -------
+    TextbookBound
+        Exact rationals: the textbook bound (80 for the digit 9 in base 10), the note's
+        indexing of the same series (80/9), and the note's geometric majorant (10).
+
+    Raises
+    ------
+    ValueError
+        If `excluded` or `base` is invalid.
+
+    Notes
+    -----
+    The textbook bound (Kempner 1914 [1]_): each of the ``count_d`` admissible d-digit
+    numbers is at least ``b^(d-1)``. Note 003 pairs the block ``[10^d, 10^(d+1))``
+    (numbers with d + 1 digits) with ``N_d = 8 * 9^(d-1)``, the count of *d*-digit
+    numbers, which undercounts every block by a factor of 9; its sum is 80/9, below the
+    true sum 22.92..., so the note's "< 10" is not an upper bound.
+
+    Examples
+    --------
+    >>> b = kempner_textbook_bound("9")
+    >>> b.textbook, b.note_indexing, b.note_majorant
+    (Fraction(80, 1), Fraction(80, 9), Fraction(10, 1))
+    """
+    aut = _prepare(excluded, base)
+    base = aut.base
+    textbook = _generating_sum(aut, Fraction(1, base))
     patterns = _digits_of(excluded, base)
-    # Aho-Corasick automaton over the patterns.
-    goto: list[dict[int, int]] = [{}]
-    bad = [False]
-    for pat in patterns:
-        node = 0
-        for d in pat:
-            if d not in goto[node]:
-                goto.append({})
-                bad.append(False)
-                goto[node][d] = len(goto) - 1
-            node = goto[node][d]
-        bad[node] = True
-    fail = [0] * len(goto)
-    order = []
-    queue = list(goto[0].values())
-    while queue:
-        node = queue.pop(0)
-        order.append(node)
-        for d, child in goto[node].items():
-            f = fail[node]
-            while f and d not in goto[f]:
-                f = fail[f]
-            fail[child] = goto[f][d] if d in goto[f] and goto[f][d] != child else 0
-            bad[child] = bad[child] or bad[fail[child]]
-            queue.append(child)
+    single = len(patterns) == 1 and len(patterns[0]) == 1
+    if single:
+        c1 = _counts(aut, 1)[0]
+        ratio = Fraction(base - 1)
+        n0 = Fraction(c1) / ratio
+        note_indexing = n0 + textbook / base
+        majorant: Fraction | None = Fraction(1) / (1 - Fraction(base - 1, base))
+    else:
+        note_indexing = textbook / base
+        majorant = None
+    return TextbookBound(textbook, note_indexing, majorant)
 
-    def delta(state: int, d: int) -> int:
-        while state and d not in goto[state]:
-            state = fail[state]
-        return goto[state].get(d, 0)
 
-    n_states = len(goto)
-    trans = [[delta(s, d) for d in range(base)] for s in range(n_states)]
-    counts: dict[int, int] = {}
-    for d in range(1, base):
-        s = trans[0][d]
-        if not bad[s]:
-            counts[s] = counts.get(s, 0) + 1
-    result = [sum(counts.values())]
-    for _ in range(max_digits - 1):
-        nxt: dict[int, int] = {}
-        for s, c in counts.items():
-            for d in range(base):
-                t = trans[s][d]
-                if not bad[t]:
-                    nxt[t] = nxt.get(t, 0) + c
-        counts = nxt
-        result.append(sum(counts.values()))
-    return result
+# --------------------------------------------------------------------------------------
+# brute force
+# --------------------------------------------------------------------------------------
+
+def _admissible_upto(aut: _Automaton, n_max: int) -> list[int]:
+    out: list[int] = []
+    level = [(a, aut.trans[0][a]) for a in range(1, aut.base) if aut.trans[0][a] >= 0 and a <= n_max]
+    while level:
+        out.extend(n for n, _ in level)
+        b = aut.base
+        level = [(n * b + a, t) for n, s in level if n * b <= n_max
+                 for a, t in enumerate(aut.trans[s]) if t >= 0 and n * b + a <= n_max]
+    return out
+
+
+def kempner_partial_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, n_max: int,
+                        exact: bool = False, dps: int = 30) -> Fraction | mpmath.mpf:
+    """Brute-force ``sum 1/n`` over admissible ``1 <= n <= n_max``.
+
+    Parameters
+    ----------
+    excluded : str or collection of str, default "9"
+        The omitted digit string(s).
+    base : int, default 10
+        The base, 2..36.
+    n_max : int
+        Largest n, 0..10^7 (0 gives an empty sum).
+    exact : bool, default False
+        Return an exact :class:`~fractions.Fraction` (slow beyond ~10^4 terms).
+    dps : int, default 30
+        Decimal digits of the mpf result when ``exact`` is False.
+
+    Returns
+    -------
+    Fraction or mpmath.mpf
+
+    Raises
+    ------
+    ValueError
+        If `n_max` is negative or above 10^7, or `excluded`/`base` is invalid.
+
+    Notes
+    -----
+    The partial sums converge hopelessly slowly: the no-9 sum over all n < 10^30 is
+    still only about 21.97 against the limit 22.92 ([2]_), so this is a test of small
+    cases only.
+
+    Examples
+    --------
+    >>> kempner_partial_sum("9", n_max=10, exact=True)
+    Fraction(789, 280)
+    """
+    n_max = check_int("n_max", n_max, low=0, high=MAX_PARTIAL)
+    dps = check_int("dps", dps, low=1, high=MAX_DIGITS)
+    aut = _prepare(excluded, base)
+    ns = _admissible_upto(aut, n_max)
+    if exact:
+        total = Fraction(0)
+        for n in ns:
+            total += Fraction(1, n)
+        return total
+    prec = int(dps * 3.33) + 20 + max(1, len(ns)).bit_length()
+    one = 1 << prec
+    acc = sum(one // n for n in ns)
+    with mpmath.workprec(prec + 64):
+        value = mpmath.mpf(acc) / mpmath.mpf(one)
+    with mpmath.workdps(dps):
+        return +value
+
+
+# --------------------------------------------------------------------------------------
+# the rigorous moment method
+# --------------------------------------------------------------------------------------
+
+class KempnerSum(NamedTuple):
+    """The sum of 1/n over integers omitting the excluded strings, with a proven bracket.
+
+    Attributes
+    ----------
+    value : mpmath.mpf
+        The midpoint of the bracket.
+    lower, upper : mpmath.mpf
+        ``lower <= S <= upper`` rigorously (directed-rounding integer arithmetic).
+    digits : int
+        Requested correct significant digits; ``(upper - lower) / lower < 10^-digits``.
+    excluded : tuple of str
+        The omitted strings.
+    base : int
+        The base.
+    n_terms : int
+        Number of moment terms of the alternating series used.
+    prefix_digits : int
+        The digit count l of the prefixes (all shorter numbers are summed directly).
+    """
+
+    value: mpmath.mpf
+    lower: mpmath.mpf
+    upper: mpmath.mpf
+    digits: int
+    excluded: tuple[str, ...]
+    base: int
+    n_terms: int
+    prefix_digits: int
+
+    @property
+    def width(self) -> mpmath.mpf:
+        """``upper - lower``."""
+        return self.upper - self.lower
+
+    def __str__(self) -> str:
+        return mpmath.nstr(self.value, self.digits)
+
+
+def _choose_prefix(counts: list[int], base: int, digits: int) -> int:
+    best, best_cost = 2, math.inf
+    for ell in range(2, len(counts) + 1):
+        terms = digits * math.log(10) / ((ell - 1) * math.log(base)) + 3
+        cost = counts[ell - 1] * terms + sum(counts[: ell - 1])
+        if cost < best_cost:
+            best, best_cost = ell, cost
+        if counts[ell - 1] > 200_000:
+            break
+    return best
+
+
+def _moment_data(aut: _Automaton):
+    """Per state s: list of (a, t) transitions; A as row lists; g_k and G_k power sums."""
+    edges = [[(a, t) for a, t in enumerate(row) if t >= 0] for row in aut.trans]
+    grouped = []  # grouped[s] = {t: [digits a]}
+    for es in edges:
+        d: dict[int, list[int]] = {}
+        for a, t in es:
+            d.setdefault(t, []).append(a)
+        grouped.append(d)
+    return edges, grouped
+
+
+def _mass_exact(aut: _Automaton) -> list[Fraction]:
+    """u_{s,0} = total mass of mu_s: solve (b I - A) u = g_0 exactly."""
+    n, b = aut.n_states, aut.base
+    mat = [[Fraction(b if i == j else 0) for j in range(n)] for i in range(n)]
+    rhs = [Fraction(0)] * n
+    for s, row in enumerate(aut.trans):
+        for t in row:
+            if t >= 0:
+                mat[s][t] -= 1
+                rhs[s] += 1
+    return _solve_fraction(mat, rhs)
+
+
+def _moment_bracket(aut: _Automaton, digits: int, prec: int, ell: int):
+    """Fixed-point bracket (lo, hi, n_terms) of the sum, scaled by 2^prec."""
+    b = aut.base
+    one = 1 << prec
+    levels = _levels(aut, ell)
+    head = [n for lev in levels[:-1] for n, _ in lev]
+    head_lo = sum(one // n for n in head)
+    head_hi = head_lo + len(head)
+    top = levels[-1]
+    if not top:  # finitely many admissible numbers: the head is everything
+        return head_lo, head_hi, 0
+    n_states = aut.n_states
+    by_state: list[list[int]] = [[] for _ in range(n_states)]
+    for n, s in top:
+        by_state[s].append(n)
+    states = [s for s in range(n_states) if by_state[s]]
+    # Z_{s,k} lower bounds by repeated floor division (floor(floor(a/N)/N) = floor(a/N^2)).
+    cur = {s: [one // n for n in by_state[s]] for s in states}
+    counts = {s: len(by_state[s]) for s in states}
+
+    edges, grouped = _moment_data(aut)
+    # power sums gamma[s][t][k] = sum of a^k over digits a with T(s, a) = t, computed lazily
+    pows: list[dict[int, list[int]]] = [{t: [len(ds)] for t, ds in g.items()} for g in grouped]
+
+    def gamma(s: int, t: int, k: int) -> int:
+        lst = pows[s][t]
+        while len(lst) <= k:
+            kk = len(lst)
+            lst.append(sum(a ** kk for a in grouped[s][t]))
+        return lst[k]
+
+    mass = _mass_exact(aut)
+    u_lo = [[(one * m.numerator) // m.denominator] for m in mass]
+    u_hi = [[-((-one * m.numerator) // m.denominator)] for m in mass]
+    row_max = max(len(e) for e in edges)
+
+    def next_moment(m: int) -> None:
+        beta = b ** (m + 1)
+        r_lo, r_hi = [], []
+        for s in range(n_states):
+            g = sum(gamma(s, t, m) for t in grouped[s]) * one
+            lo, hi = g, g
+            for t in grouped[s]:
+                for i in range(m):
+                    c = comb(m, i) * gamma(s, t, m - i)
+                    lo += c * u_lo[t][i]
+                    hi += c * u_hi[t][i]
+            r_lo.append(lo)
+            r_hi.append(hi)
+        # solve (beta I - A) x = r by monotone fixed-point iteration (beta > row sums of A)
+        if n_states == 1:
+            den = beta - len(edges[0])
+            x_lo = [r_lo[0] // den]
+            x_hi = [-((-r_hi[0]) // den)]
+        else:
+            bound = -((-max(r_hi)) // (beta - row_max))
+            x_lo = [0] * n_states
+            x_hi = [bound] * n_states
+            for _ in range(10 * prec):
+                n_lo = [(r_lo[s] + sum(x_lo[t] for _, t in edges[s])) // beta for s in range(n_states)]
+                n_hi = [-((-(r_hi[s] + sum(x_hi[t] for _, t in edges[s]))) // beta)
+                        for s in range(n_states)]
+                done = n_lo == x_lo and n_hi == x_hi
+                x_lo, x_hi = n_lo, n_hi
+                if done:
+                    break
+        for s in range(n_states):
+            u_lo[s].append(x_lo[s])
+            u_hi[s].append(x_hi[s])
+
+    # alternating series: partial sums P_0 = 0, P_{M+1} = P_M + (-1)^M T_M
+    p_lo = p_hi = 0
+    prev_lo = prev_hi = 0
+    tol = None
+    m = 0
+    while True:
+        if m > 0:
+            next_moment(m)
+            for s in states:
+                cur[s] = [q // n for q, n in zip(cur[s], by_state[s])]
+        t_lo = t_hi = 0
+        for s in states:
+            z_lo = sum(cur[s])
+            z_hi = z_lo + counts[s]
+            v_lo = u_lo[s][m] + (one if m == 0 else 0)
+            v_hi = u_hi[s][m] + (one if m == 0 else 0)
+            t_lo += (v_lo * z_lo) >> prec
+            t_hi += -((-(v_hi * z_hi)) >> prec)
+        prev_lo, prev_hi = p_lo, p_hi
+        if m % 2 == 0:
+            p_lo, p_hi = p_lo + t_lo, p_hi + t_hi
+        else:
+            p_lo, p_hi = p_lo - t_hi, p_hi - t_lo
+        if m == 1:
+            # P_2 <= R: a lower bound of the sum fixes the absolute tolerance
+            est = max(head_lo + p_lo, 1)
+            tol = est // (4 * 10 ** digits) + 1
+        if m >= 1 and t_hi <= tol:
+            break
+        m += 1
+        if m > 50 * digits + 2000:
+            raise PrecisionError(f"moment series did not reach the tolerance after {m} terms")
+    lo = head_lo + min(p_lo, prev_lo)
+    hi = head_hi + max(p_hi, prev_hi)
+    return lo, hi, m + 1
+
+
+def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: int = 20) -> KempnerSum:
+    """Sum of 1/n over all n whose base-`base` digits contain none of the excluded strings.
+
+    Parameters
+    ----------
+    excluded : str, int or collection of str, default "9"
+        A digit (``"9"`` or ``9``), a digit string (``"42"``, ``"314159"``) or a
+        collection of strings: every n containing any of them is omitted. Digits are
+        0-9 then a-z.
+    base : int, default 10
+        The base, 2..36.
+    digits : int, default 20
+        Correct significant digits wanted, 1..2000: the returned bracket satisfies
+        ``(upper - lower) / lower < 10^-digits``.
+
+    Returns
+    -------
+    KempnerSum
+        ``value`` with a rigorous bracket ``lower <= S <= upper``.
+
+    Raises
+    ------
+    ValueError
+        If a digit is not valid in `base`, a string is empty, `base` is not in 2..36 or
+        `digits` is not in 1..2000.
+    PrecisionError
+        If the bracket cannot be certified (not expected; raised rather than returning
+        a wrong bracket).
+
+    Notes
+    -----
+    Write every admissible n with more than l - 1 digits as ``n = N b^j + r`` with N its
+    admissible l-digit prefix (automaton state s) and r a j-digit continuation allowed
+    from s. With ``nu_s = delta_0 + sum_{j>=1} sum_r b^-j delta_{r/b^j}`` on [0, 1),
+
+        S = sum_{n < b^(l-1)} 1/n + sum_N int dnu_s(x) / (N + x)
+          = head + sum_{m>=0} (-1)^m T_m,   T_m = sum_N v_{s,m} / N^(m+1),
+
+    where ``v_{s,m}`` are the moments of ``nu_s`` (Burnol [3]_ for one digit). Self-
+    similarity of the measures gives the exact linear recurrence
+
+        (b^(m+1) I - A) u_m = g_m + sum_{i<m} C(m, i) G_{m-i} u_i,
+
+    with A the automaton's transition counts, ``G_k[s, t] = sum a^k`` over digits a
+    taking s to t, and ``g_m = G_m 1``. Since ``T_m`` decreases (x < 1 <= N), consecutive
+    partial sums bracket S. Every quantity is kept as a pair of integers scaled by
+    ``2^prec`` rounded down and up, so the bracket holds exactly; the precision is raised
+    until the width meets `digits`. Cost: about ``count_l * digits / ((l-1) log10 b)``
+    big-integer divisions (l chosen to minimise it).
+
+    Examples
+    --------
+    >>> r = kempner_sum("9", digits=20)
+    >>> print(r)
+    22.920676619264150348
+    >>> bool(r.lower <= r.value <= r.upper)
+    True
+    """
+    digits = check_int("digits", digits, low=1, high=MAX_DIGITS)
+    aut = _prepare(excluded, base)
+    base = aut.base
+    labels = tuple(_label(p, base) for p in _digits_of(excluded, base))
+    counts = _counts(aut, 12 if base <= 4 else 8)
+    ell = _choose_prefix(counts, base, digits)
+    prec = int((digits + 4) * 3.3220) + 40
+    for _ in range(8):
+        lo, hi, n_terms = _moment_bracket(aut, digits, prec, ell)
+        if lo <= 0 and hi <= 0:
+            zero = mpmath.mpf(0)
+            return KempnerSum(zero, zero, zero, digits, labels, base, n_terms, ell)
+        if lo > 0 and (hi - lo) * 10 ** digits < lo:
+            with mpmath.workprec(prec + 64):
+                scale = mpmath.mpf(2) ** prec
+                lower = mpmath.mpf(lo) / scale
+                upper = mpmath.mpf(hi) / scale
+                value = (lower + upper) / 2
+            # rounding above is exact: both are integers of < prec + 64 bits over 2^prec
+            return KempnerSum(value, lower, upper, digits, labels, base, n_terms, ell)
+        deficit = (hi - lo).bit_length() - max(lo, 1).bit_length() + int(digits * 3.3220) + 8
+        prec += max(deficit, 32)
+    with mpmath.workprec(prec + 64):
+        scale = mpmath.mpf(2) ** prec
+        partial = (mpmath.mpf(lo) / scale, mpmath.mpf(hi) / scale)
+    raise PrecisionError(f"could not certify {digits} digits for excluded={labels} in base {base}; "
+                         f"the certified bracket is kept in `.partial`", partial)
+
+
+def _label(p: tuple[int, ...], base: int) -> str:
+    return "".join("0123456789abcdefghijklmnopqrstuvwxyz"[d] for d in p)
+
+
+# --------------------------------------------------------------------------------------
+# the Schmelzer-Baillie recurrence
+# --------------------------------------------------------------------------------------
+
+def _sb_setup(aut: _Automaton, dps: int, ell: int, K: int):
+    """Power sums s_k^(ell)(j), k = 1..K, of the ell-digit admissible numbers, as mpf."""
+    levels = _levels(aut, ell)
+    prec = int(dps * 3.33) + 64
+    one = 1 << prec
+    n = aut.n_states
+    s = [[0] * n for _ in range(K + 1)]
+    cur = [(one // m, m, st) for m, st in levels[-1]]
+    for k in range(1, K + 1):
+        acc = [0] * n
+        for q, _, st in cur:
+            acc[st] += q
+        s[k] = acc
+        cur = [(q // m, m, st) for q, m, st in cur]
+    scale = mpmath.mpf(2) ** prec
+    s_mp = [[mpmath.mpf(v) / scale for v in row] for row in s]
+    head = [m for lev in levels[:-1] for m, _ in lev]
+    head_sum = mpmath.mpf(sum(one // m for m in head)) / scale
+    return s_mp, head_sum, levels
+
+
+def _sb_matrices(aut: _Automaton, K: int):
+    """B[k][w] as dense mpf matrices (n x n): b^-(k+w) C(k+w-1, w) sum_{m: T(j,m)=l} (-m)^w."""
+    n, b = aut.n_states, aut.base
+    # P_w[l][j] = sum over digits m with T(j, m) = l of (-m)^w
+    def pw(w):
+        mat = [[0] * n for _ in range(n)]
+        for j, row in enumerate(aut.trans):
+            for m, t in enumerate(row):
+                if t >= 0:
+                    mat[t][j] += (-m) ** w
+        return mat
+    P = [pw(w) for w in range(K)]
+    return P
+
+
+def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, max_digits: int,
+                       digits: int = 30) -> list[mpmath.mpf]:
+    """The sums of 1/n over the admissible d-digit numbers, d = 1..max_digits.
+
+    Parameters
+    ----------
+    excluded : str or collection of str, default "9"
+        The omitted digit string(s).
+    base : int, default 10
+        The base, 2..36.
+    max_digits : int
+        The largest digit count, 1..10000.
+    digits : int, default 30
+        Working decimal digits, 1..2000.
+
+    Returns
+    -------
+    list of mpmath.mpf
+        ``sums[d - 1] = sum_{admissible d-digit n} 1/n``. Their cumulative sums are the
+        partial sums of the series at ``n < b^d`` (numbers far beyond brute force).
+
+    Raises
+    ------
+    ValueError
+        If an argument is invalid.
+
+    Notes
+    -----
+    Levels up to a small l are enumerated; later levels follow the recurrence of
+    Schmelzer and Baillie [2]_ on power sums per automaton state j,
+
+        s_k^(d+1)(l) = sum_j sum_{m: T(j,m)=l} sum_{w>=0} (-1)^w C(k+w-1, w) m^w b^-(k+w) s_{k+w}^(d)(j),
+
+    truncated at ``k + w <= K`` with ``K`` chosen from the working precision.
+
+    Examples
+    --------
+    >>> [float(x) for x in kempner_level_sums("9", max_digits=2, digits=15)]  # doctest: +ELLIPSIS
+    [2.717857142857..., 2.053991622224...]
+    """
+    max_digits = check_int("max_digits", max_digits, low=1, high=10_000)
+    digits = check_int("digits", digits, low=1, high=MAX_DIGITS)
+    aut = _prepare(excluded, base)
+    b = aut.base
+    ell = 2
+    while b ** (ell - 1) < 100 and ell < 14:
+        ell += 1
+    with mpmath.workdps(digits + 15):
+        K = int((digits + 15) / max(ell * math.log10(b) - math.log10(b - 1), 0.3)) + 4
+        levels = _levels(aut, min(ell, max_digits))
+        out = []
+        for lev in levels:
+            out.append(mpmath.fsum(mpmath.mpf(1) / m for m, _ in lev))
+        if max_digits <= ell:
+            return out[:max_digits]
+        s, _, _ = _sb_setup(aut, digits + 15, ell, K)
+        P = _sb_matrices(aut, K)
+        n = aut.n_states
+        inv_b = mpmath.mpf(1) / b
+        for _ in range(max_digits - ell):
+            new = [[mpmath.mpf(0)] * n for _ in range(K + 1)]
+            for k in range(1, K + 1):
+                for w in range(0, K - k + 1):
+                    c = comb(k + w - 1, w) * inv_b ** (k + w)
+                    src = s[k + w]
+                    Pw = P[w]
+                    for l_ in range(n):
+                        acc = 0
+                        row = Pw[l_]
+                        for j in range(n):
+                            if row[j]:
+                                acc += row[j] * src[j]
+                        if acc:
+                            new[k][l_] += c * acc
+            s = new
+            out.append(mpmath.fsum(s[1]))
+        return [+x for x in out]
+
+
+def kempner_sum_recurrence(excluded: str | Iterable[str] = "9", *, base: int = 10,
+                           digits: int = 20) -> mpmath.mpf:
+    """The Kempner sum by the Schmelzer-Baillie recurrence, its tail summed in closed form.
+
+    Parameters
+    ----------
+    excluded : str or collection of str, default "9"
+        The omitted digit string(s).
+    base : int, default 10
+        The base, 2..36.
+    digits : int, default 20
+        Target decimal digits, 1..2000.
+
+    Returns
+    -------
+    mpmath.mpf
+        The sum to about `digits` digits (an estimate: truncation is not bounded
+        rigorously; use :func:`kempner_sum` for a proven bracket).
+
+    Raises
+    ------
+    ValueError
+        If an argument is invalid.
+
+    Notes
+    -----
+    With ``sigma_k(j) = sum_{d >= l} s_k^(d)(j)`` the recurrence of Schmelzer and
+    Baillie [2]_ sums over all levels to the block-triangular linear system
+
+        (I - B_{k,0}) sigma_k = s_k^(l) + sum_{w>=1} B_{k,w} sigma_{k+w},
+
+    ``B_{k,w}[l, j] = b^-(k+w) C(k+w-1, w) sum_{m: T(j,m)=l} (-m)^w``, solved by back
+    substitution from k = K down to k = 1 (``I - B_{1,0}`` is invertible because the
+    admissible strings grow more slowly than ``b^d``).
+
+    Examples
+    --------
+    >>> print(mpmath.nstr(kempner_sum_recurrence("9", digits=20), 20))
+    22.920676619264150348
+    """
+    digits = check_int("digits", digits, low=1, high=MAX_DIGITS)
+    aut = _prepare(excluded, base)
+    b = aut.base
+    ell = 2
+    while b ** (ell - 1) < 100 and ell < 14:
+        ell += 1
+    dps = digits + 15
+    with mpmath.workdps(dps):
+        levels = _levels(aut, ell)
+        if not levels[-1]:
+            return +mpmath.fsum(mpmath.mpf(1) / m for lev in levels for m, _ in lev)
+        rate = ell * math.log10(b) - math.log10(b - 1)
+        K = int(dps / max(rate, 0.3)) + 4
+        s, head, _ = _sb_setup(aut, dps, ell, K)
+        P = _sb_matrices(aut, K)
+        n = aut.n_states
+        inv_b = mpmath.mpf(1) / b
+        sigma: list = [None] * (K + 1)
+        for k in range(K, 0, -1):
+            rhs = [s[k][l_] for l_ in range(n)]
+            for w in range(1, K - k + 1):
+                c = comb(k + w - 1, w) * inv_b ** (k + w)
+                for l_ in range(n):
+                    acc = mpmath.fsum(P[w][l_][j] * sigma[k + w][j] for j in range(n) if P[w][l_][j])
+                    rhs[l_] += c * acc
+            ck = inv_b ** k
+            mat = mpmath.matrix(n, n)
+            for l_ in range(n):
+                for j in range(n):
+                    mat[l_, j] = (1 if l_ == j else 0) - ck * P[0][l_][j]
+            sol = mpmath.lu_solve(mat, mpmath.matrix(rhs))
+            sigma[k] = [sol[i] for i in range(n)]
+        total = head + mpmath.fsum(sigma[1])
+        return +total

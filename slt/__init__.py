@@ -1,3 +1,14 @@
 """slt (see README)."""
 
-__all__: list[str] = []
+from slt.errors import EstimatorDivergenceError, NonDegeneracyError
+from slt.exact import (RLCT, HessianRankBound, hessian_rank_bound, rlct_deep_linear, rlct_newton,
+                       rlct_normal_crossing, rlct_reduced_rank)
+from slt.geometry import (BehaviourRank, HessianDecomposition, behaviour_jacobian, behaviour_map,
+                          behaviour_rank, hessian_decomposition, squared_loss_star)
+
+__all__: list[str] = [
+    "EstimatorDivergenceError", "NonDegeneracyError",
+    "RLCT", "HessianRankBound", "hessian_rank_bound", "rlct_deep_linear", "rlct_newton",
+    "rlct_normal_crossing", "rlct_reduced_rank",
+    "BehaviourRank", "HessianDecomposition", "behaviour_jacobian", "behaviour_map", "behaviour_rank",
+    "hessian_decomposition", "squared_loss_star"]

@@ -1,1 +1,7 @@
 """Toy and reference models for slt."""
+
+from slt.models.expfam import (ExpFamily, OptimalSet, Theta2CircleModel, circle_expfam, cyclic_group,
+                               finite_expfam, morse_bott_rlct, sphere_expfam)
+
+__all__: list[str] = ["ExpFamily", "OptimalSet", "Theta2CircleModel", "circle_expfam", "cyclic_group",
+                      "finite_expfam", "morse_bott_rlct", "sphere_expfam"]

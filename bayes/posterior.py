@@ -1,0 +1,672 @@
+"""Tempered and Gibbs posteriors as vectorised log-density objects.
+
+A posterior here is an unnormalised log density on parameter space,
+
+    log p_beta(w) = -beta * E(w) + log phi(w),
+
+where ``E(w)`` is the *energy*: ``E = n L_n(w) = -log p(D | w)`` for the tempered
+posterior p(D|w)^beta phi(w) and ``E = n r_n(w)`` (n times an empirical risk) for
+the Gibbs posterior exp(-beta n r_n(w)) phi(w) of Bissiri, Holmes & Walker [1]_.
+The objects are callable on one point (shape ``(d,)`` -> float) or on a batch
+(shape ``(k, d)`` -> ``(k,)``) and expose their parts (``log_prior``, ``energy``)
+so that samplers can record them per draw.
+
+The standard pieces (priors, likelihoods, losses) are vectorised numpy
+callables: a batch ``w`` of shape ``(..., d)`` gives an output of shape ``(...)``.
+
+References
+----------
+.. [1] P. G. Bissiri, C. C. Holmes, S. G. Walker, "A general framework for updating
+   belief distributions", J. R. Stat. Soc. B 78 (2016) 1103-1130.
+.. [2] P. Grunwald, T. van Ommen, "Inconsistency of Bayesian inference for misspecified
+   linear models, and a proposal for repairing it", Bayesian Analysis 12 (2017) 1069-1103.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from bayes._checks import as_generator, check_array, check_int, check_positive
+
+__all__ = [
+    "PosteriorDensity", "tempered", "gibbs",
+    "GaussianPrior", "LaplacePrior", "UniformPrior",
+    "GaussianLikelihood", "BernoulliLikelihood", "CategoricalLikelihood",
+    "EmpiricalRisk", "squared_loss", "absolute_loss", "check_beta",
+]
+
+_LOG2PI = math.log(2.0 * math.pi)
+
+
+def check_beta(beta: Any, name: str = "beta") -> float:
+    """An inverse temperature: a non-negative finite number (0 means the prior alone).
+
+    Examples
+    --------
+    >>> check_beta(0.5)
+    0.5
+    >>> check_beta(-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `beta` must be a non-negative finite number, got -1.0
+    """
+    return check_positive(name, beta, allow_zero=True)
+
+
+def _as_points(name: str, w: Any, dim: int | None) -> np.ndarray:
+    arr = check_array(name, w, ndim=(1, 2), finite=False)
+    if dim is not None and arr.shape[-1] != dim:
+        raise ValueError(f"`{name}` must have last axis of length {dim} (the parameter dimension), "
+                         f"got shape {arr.shape}")
+    return arr
+
+
+def _evaluate(fn: Callable[[np.ndarray], Any], w: np.ndarray, vectorized: bool) -> Any:
+    """``fn`` on one point or row by row/vectorised on a batch; float or (k,) array out."""
+    if w.ndim == 1:
+        return float(np.asarray(fn(w), dtype=float).reshape(()))
+    if vectorized:
+        out = np.asarray(fn(w), dtype=float)
+        if out.shape != (w.shape[0],):
+            raise ValueError(f"a vectorised function returned shape {out.shape} for a batch of shape "
+                             f"{w.shape}; expected ({w.shape[0]},). Pass `vectorized=False` if it "
+                             "handles one point at a time")
+        return out
+    return np.array([float(np.asarray(fn(row), dtype=float).reshape(())) for row in w])
+
+
+# ----------------------------------------------------------------------------- densities
+
+
+@dataclass(frozen=True)
+class PosteriorDensity:
+    """Unnormalised log density ``-beta * energy(w) + log_prior(w)``; build it with
+    :func:`tempered` or :func:`gibbs`.
+
+    Attributes
+    ----------
+    energy_fn : callable
+        ``w -> E(w)``: ``-log p(D|w)`` (tempered) or ``n * r_n(w)`` (Gibbs).
+    log_prior_fn : callable
+        ``w -> log phi(w)``.
+    beta : float
+        Inverse temperature (>= 0; 0 gives the prior).
+    kind : {"tempered", "gibbs"}
+    n : int or None
+        Number of data points, when known.
+    dim : int or None
+        Parameter dimension, when known (taken from the prior).
+    vectorized : bool
+        Whether the two functions accept a batch ``(k, d)``.
+    """
+
+    energy_fn: Callable[[np.ndarray], Any]
+    log_prior_fn: Callable[[np.ndarray], Any]
+    beta: float
+    kind: str = "tempered"
+    n: int | None = None
+    dim: int | None = None
+    vectorized: bool = True
+
+    def energy(self, w: Any) -> Any:
+        """E(w): n L_n(w) = -log p(D|w) (tempered) or n r_n(w) (Gibbs); float or (k,)."""
+        return _evaluate(self.energy_fn, _as_points("w", w, self.dim), self.vectorized)
+
+    def log_likelihood(self, w: Any) -> Any:
+        """-E(w): the log likelihood (tempered) or the pseudo log likelihood -n r_n (Gibbs)."""
+        return -self.energy(w) if np.ndim(w) == 2 else -float(self.energy(w))
+
+    def log_prior(self, w: Any) -> Any:
+        """log phi(w); float or (k,)."""
+        return _evaluate(self.log_prior_fn, _as_points("w", w, self.dim), self.vectorized)
+
+    def parts(self, w: Any) -> tuple[Any, Any]:
+        """``(log_prior, energy)`` at `w` (energy not computed where the prior is -inf)."""
+        return self._raw_parts(_as_points("w", w, self.dim))
+
+    def _raw_parts(self, pts: np.ndarray) -> tuple[Any, Any]:
+        """`parts` without argument checks (for samplers that build `pts` themselves)."""
+        lp = _evaluate(self.log_prior_fn, pts, self.vectorized)
+        if pts.ndim == 1:
+            return lp, (_evaluate(self.energy_fn, pts, self.vectorized) if np.isfinite(lp) else math.inf)
+        en = np.full(pts.shape[0], np.inf)
+        ok = np.isfinite(lp)
+        if ok.any():
+            en[ok] = _evaluate(self.energy_fn, pts[ok], self.vectorized)
+        return lp, en
+
+    def __call__(self, w: Any) -> Any:
+        """log phi(w) - beta E(w) (the prior alone when beta = 0)."""
+        lp, en = self.parts(w)
+        return _combine(lp, en, self.beta)
+
+    def with_beta(self, beta: float) -> "PosteriorDensity":
+        """The same posterior at another inverse temperature."""
+        from dataclasses import replace
+
+        return replace(self, beta=check_beta(beta))
+
+
+def _combine(lp: Any, en: Any, beta: float) -> Any:
+    if beta == 0.0:
+        return lp
+    if np.ndim(lp) == 0:
+        return float(lp) - beta * float(en) if np.isfinite(lp) else -math.inf
+    out = np.where(np.isfinite(lp), lp - beta * np.where(np.isfinite(lp), en, 0.0), -np.inf)
+    return out
+
+
+def _dim_of(prior: Any) -> int | None:
+    d = getattr(prior, "dim", None)
+    return int(d) if isinstance(d, (int, np.integer)) else None
+
+
+def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], Any],
+             beta: float, *, vectorized: bool = True, dim: int | None = None) -> PosteriorDensity:
+    """The tempered posterior p(D|w)^beta phi(w) as a log-density object.
+
+    Parameters
+    ----------
+    log_likelihood : callable
+        ``w -> log p(D|w)``; vectorised (batch ``(k, d)`` -> ``(k,)``) unless `vectorized` is False.
+    log_prior : callable
+        ``w -> log phi(w)``, same convention (e.g. :class:`GaussianPrior`).
+    beta : float
+        Inverse temperature, >= 0 and finite; ``beta = 0`` is the prior alone.
+    vectorized : bool, default True
+        Whether both callables accept a batch of points.
+    dim : int, optional
+        Parameter dimension (default: ``log_prior.dim`` when it has one).
+
+    Returns
+    -------
+    PosteriorDensity
+        ``energy(w) = -log_likelihood(w)``, i.e. n L_n(w).
+
+    Raises
+    ------
+    ValueError
+        If `beta` is negative or not finite.
+
+    Notes
+    -----
+    For beta <= 1 the tempered posterior is proper whenever the untempered one is
+    (Hölder: Z(beta) <= Z(1)^beta); for beta > 1 this needs a bounded likelihood
+    (see ``pathdep`` claim ``bayes.tempered.proper_beta_gt_1``).
+
+    Examples
+    --------
+    >>> lik = GaussianLikelihood([0.1, -0.3, 0.4], sigma=1.0)
+    >>> post = tempered(lik, GaussianPrior(dim=1), 0.5)
+    >>> bool(abs(post([0.0]) - (0.5 * lik([0.0]) + GaussianPrior(dim=1)([0.0]))) < 1e-12)
+    True
+    >>> post(np.zeros((4, 1))).shape
+    (4,)
+    """
+    b = check_beta(beta)
+    if not callable(log_likelihood) or not callable(log_prior):
+        raise TypeError("`log_likelihood` and `log_prior` must be callables w -> float")
+    n = getattr(log_likelihood, "n", None)
+
+    def energy(w: np.ndarray) -> Any:
+        return -np.asarray(log_likelihood(w), dtype=float)
+
+    return PosteriorDensity(energy, log_prior, b, "tempered", n if isinstance(n, int) else None,
+                            dim if dim is not None else _dim_of(log_prior), bool(vectorized))
+
+
+def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], Any], *, beta: float,
+          n: int | None = None, vectorized: bool = True, dim: int | None = None) -> PosteriorDensity:
+    """The Gibbs (generalised Bayes) posterior exp(-beta n r_n(w)) phi(w) [1]_.
+
+    "You can turn any function into a probability" (note 003): any risk r_n bounded
+    below with a proper prior gives a proper density.
+
+    Parameters
+    ----------
+    risk : callable
+        ``w -> r_n(w)``, the empirical risk (mean loss), e.g. :class:`EmpiricalRisk`
+        or any user function.
+    log_prior : callable
+        ``w -> log phi(w)``.
+    beta : float
+        Inverse temperature, >= 0 and finite.
+    n : int, optional
+        Number of data points (default: ``risk.n``); must be >= 1.
+    vectorized, dim
+        As in :func:`tempered`.
+
+    Returns
+    -------
+    PosteriorDensity
+        ``energy(w) = n * risk(w)``.
+
+    Raises
+    ------
+    ValueError
+        If `beta` < 0 or not finite, or `n` < 1 or missing.
+
+    Notes
+    -----
+    With the squared loss this is the tempered Gaussian model with sigma^2 = 1/(2 beta)
+    at temperature one (claim ``bayes.gibbs.squared_loss_is_gaussian``).
+
+    Examples
+    --------
+    >>> risk = EmpiricalRisk(squared_loss, [0.0, 1.0])
+    >>> post = gibbs(risk, GaussianPrior(dim=1), beta=2.0)
+    >>> post.energy([0.5])   # n * mean((y - w)^2) = 2 * 0.25
+    0.5
+    """
+    b = check_beta(beta)
+    if not callable(risk) or not callable(log_prior):
+        raise TypeError("`risk` and `log_prior` must be callables w -> float")
+    if n is None:
+        n = getattr(risk, "n", None)
+        if n is None:
+            raise ValueError("`n` must be given (an integer >= 1) when `risk` has no `.n`")
+    n = check_int("n", n, low=1)
+
+    def energy(w: np.ndarray) -> Any:
+        return n * np.asarray(risk(w), dtype=float)
+
+    return PosteriorDensity(energy, log_prior, b, "gibbs", n,
+                            dim if dim is not None else _dim_of(log_prior), bool(vectorized))
+
+
+# ----------------------------------------------------------------------------- priors
+
+
+def _vec(name: str, value: Any, dim: int) -> np.ndarray:
+    arr = check_array(name, value, ndim=(0, 1))
+    if arr.ndim == 1 and arr.shape[0] != dim:
+        raise ValueError(f"`{name}` must be a scalar or have length `dim` = {dim}, got shape {arr.shape}")
+    return np.broadcast_to(arr, (dim,)).copy()
+
+
+def _check_dim(w: Any, dim: int) -> None:
+    if w.shape[-1] != dim:
+        raise ValueError(f"`w` must have last axis of length {dim}, got shape {tuple(w.shape)}")
+
+
+@dataclass(frozen=True)
+class GaussianPrior:
+    """Independent Gaussian prior N(mean, std^2) on each of `dim` coordinates.
+
+    The weight-decay prior N(0, lambda^-1 I) is ``GaussianPrior(0, lambda**-0.5, dim=d)``.
+
+    Examples
+    --------
+    >>> p = GaussianPrior(0.0, 1.0, dim=2)
+    >>> round(float(p([0.0, 0.0])), 6)   # -log(2 pi)
+    -1.837877
+    >>> p.sample(3, seed=0).shape
+    (3, 2)
+    """
+
+    mean: Any = 0.0
+    std: Any = 1.0
+    dim: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("dim", self.dim, low=1)
+        object.__setattr__(self, "mean", _vec("mean", self.mean, self.dim))
+        std = _vec("std", self.std, self.dim)
+        if np.any(std <= 0):
+            raise ValueError(f"`std` must be positive, got {std.tolist()}")
+        object.__setattr__(self, "std", std)
+
+    def __call__(self, w: Any) -> Any:
+        w = w if hasattr(w, "shape") else np.asarray(w, dtype=float)
+        _check_dim(w, self.dim)
+        z = (w - self.mean_like(w)) / self.std_like(w)
+        return -0.5 * (z ** 2).sum(axis=-1) - float(np.sum(np.log(self.std))) - 0.5 * self.dim * _LOG2PI
+
+    def mean_like(self, w: Any) -> Any:
+        return _like(self.mean, w)
+
+    def std_like(self, w: Any) -> Any:
+        return _like(self.std, w)
+
+    def sample(self, size: int, *, seed: Any = None) -> np.ndarray:
+        """`size` independent draws, shape ``(size, dim)``."""
+        rng = as_generator(seed)
+        return self.mean + self.std * rng.standard_normal((check_int("size", size, low=1), self.dim))
+
+
+@dataclass(frozen=True)
+class LaplacePrior:
+    """Independent Laplace prior with density exp(-|w - loc|/scale)/(2 scale) per coordinate.
+
+    Examples
+    --------
+    >>> round(float(LaplacePrior(0.0, 1.0, dim=1)([0.0])), 6)   # -log 2
+    -0.693147
+    """
+
+    loc: Any = 0.0
+    scale: Any = 1.0
+    dim: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("dim", self.dim, low=1)
+        object.__setattr__(self, "loc", _vec("loc", self.loc, self.dim))
+        scale = _vec("scale", self.scale, self.dim)
+        if np.any(scale <= 0):
+            raise ValueError(f"`scale` must be positive, got {scale.tolist()}")
+        object.__setattr__(self, "scale", scale)
+
+    def __call__(self, w: Any) -> Any:
+        w = w if hasattr(w, "shape") else np.asarray(w, dtype=float)
+        _check_dim(w, self.dim)
+        return -(abs(w - _like(self.loc, w)) / _like(self.scale, w)).sum(axis=-1) \
+            - float(np.sum(np.log(2.0 * self.scale)))
+
+    def sample(self, size: int, *, seed: Any = None) -> np.ndarray:
+        """`size` independent draws, shape ``(size, dim)``."""
+        rng = as_generator(seed)
+        return self.loc + rng.laplace(0.0, 1.0, (check_int("size", size, low=1), self.dim)) * self.scale
+
+
+@dataclass(frozen=True)
+class UniformPrior:
+    """Uniform prior on the box [low, high]^dim (log density -inf outside).
+
+    Examples
+    --------
+    >>> p = UniformPrior(-1.0, 1.0, dim=2)
+    >>> round(p([0.0, 0.5]), 6), p([2.0, 0.0])
+    (-1.386294, -inf)
+    """
+
+    low: Any = 0.0
+    high: Any = 1.0
+    dim: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("dim", self.dim, low=1)
+        low, high = _vec("low", self.low, self.dim), _vec("high", self.high, self.dim)
+        if np.any(high <= low):
+            raise ValueError(f"`high` must exceed `low` coordinate-wise, got low={low.tolist()}, "
+                             f"high={high.tolist()}")
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+
+    def __call__(self, w: Any) -> Any:
+        arr = np.asarray(w, dtype=float)
+        _check_dim(arr, self.dim)
+        inside = np.all((arr >= self.low) & (arr <= self.high), axis=-1)
+        val = -float(np.sum(np.log(self.high - self.low)))
+        out = np.where(inside, val, -np.inf)
+        return float(out) if out.ndim == 0 else out
+
+    def sample(self, size: int, *, seed: Any = None) -> np.ndarray:
+        """`size` independent draws, shape ``(size, dim)``."""
+        rng = as_generator(seed)
+        return rng.uniform(self.low, self.high, (check_int("size", size, low=1), self.dim))
+
+
+def _like(a: np.ndarray, w: Any) -> Any:
+    """`a` as the same array type as `w` (numpy or torch), for backend-generic priors."""
+    if isinstance(w, np.ndarray):
+        return a
+    try:
+        import torch
+
+        if isinstance(w, torch.Tensor):
+            return torch.as_tensor(a, dtype=w.dtype, device=w.device)
+    except ImportError:  # pragma: no cover
+        pass
+    return a
+
+
+# ----------------------------------------------------------------------------- models
+
+
+def _default_predict(x: np.ndarray | None, n: int) -> Callable[[np.ndarray], np.ndarray]:
+    if x is None:                             # location model: f_w = w_0 for every observation
+        return lambda w: np.broadcast_to(w[..., :1], w.shape[:-1] + (n,))
+    return lambda w: w @ x.T                  # linear model: f_w(x_i) = <w, x_i>
+
+
+def _setup(y: Any, x: Any, model: Any, ydtype: Any = float) -> tuple[np.ndarray, Any, Callable]:
+    yy = check_array("y", y, ndim=1, min_size=1, dtype=ydtype)
+    xx = None
+    if x is not None:
+        xx = check_array("x", x, ndim=(1, 2))
+        if xx.ndim == 1:
+            xx = xx[:, None]
+        if xx.shape[0] != yy.shape[0]:
+            raise ValueError(f"`x` must have one row per observation ({yy.shape[0]}), got shape {xx.shape}")
+    if model is None:
+        pred = _default_predict(xx, yy.shape[0])
+    else:
+        if not callable(model):
+            raise TypeError(f"`model` must be a callable (w, x) -> predictions, got {type(model).__name__}")
+        pred = (lambda w: model(w, xx))
+    return yy, xx, pred
+
+
+@dataclass(frozen=True)
+class GaussianLikelihood:
+    """log p(D|w) = sum_i log N(y_i | f_w(x_i), sigma^2).
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+    x : array_like, shape (n,) or (n, p), optional
+        Inputs. Without `x` and `model` the model is the location f_w = w_0.
+    model : callable, optional
+        ``(w, x) -> f`` with ``w`` of shape ``(..., d)`` and ``f`` of shape ``(..., n)``;
+        default: linear, f_w(x_i) = <w, x_i>.
+    sigma : float
+        Noise standard deviation (> 0).
+
+    Examples
+    --------
+    >>> lik = GaussianLikelihood([1.0, 2.0], x=[[1.0], [2.0]], sigma=1.0)
+    >>> round(float(lik([1.0])), 6)   # both residuals zero: -n/2 log(2 pi)
+    -1.837877
+    """
+
+    y: Any
+    x: Any = None
+    model: Any = None
+    sigma: float = 1.0
+    _pred: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        check_positive("sigma", self.sigma)
+        yy, xx, pred = _setup(self.y, self.x, self.model)
+        object.__setattr__(self, "y", yy)
+        object.__setattr__(self, "x", xx)
+        object.__setattr__(self, "_pred", pred)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        """log N(y_i | f_w(x_i), sigma^2), shape ``(..., n)``."""
+        r = (self.y - self._pred(np.asarray(w, dtype=float))) / self.sigma
+        return -0.5 * r ** 2 - math.log(self.sigma) - 0.5 * _LOG2PI
+
+    def __call__(self, w: Any) -> Any:
+        return self.per_sample(w).sum(axis=-1)
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    return -np.logaddexp(0.0, -z)
+
+
+@dataclass(frozen=True)
+class BernoulliLikelihood:
+    """Logistic model: log p(D|w) = sum_i [y_i log s(z_i) + (1 - y_i) log s(-z_i)], z = logits.
+
+    `model` returns logits (default: linear ``w @ x.T``, or the constant w_0 without `x`).
+
+    Examples
+    --------
+    >>> round(float(BernoulliLikelihood([1, 0])([0.0])), 6)   # 2 log(1/2)
+    -1.386294
+    """
+
+    y: Any
+    x: Any = None
+    model: Any = None
+    _pred: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        yy, xx, pred = _setup(self.y, self.x, self.model)
+        if not np.all((yy == 0) | (yy == 1)):
+            raise ValueError("`y` must contain only 0 and 1 for a Bernoulli likelihood")
+        object.__setattr__(self, "y", yy)
+        object.__setattr__(self, "x", xx)
+        object.__setattr__(self, "_pred", pred)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        z = self._pred(np.asarray(w, dtype=float))
+        return self.y * _log_sigmoid(z) + (1.0 - self.y) * _log_sigmoid(-z)
+
+    def __call__(self, w: Any) -> Any:
+        return self.per_sample(w).sum(axis=-1)
+
+
+@dataclass(frozen=True)
+class CategoricalLikelihood:
+    """Softmax model: log p(D|w) = sum_i log softmax(z_i)[y_i], logits z of shape (..., n, K).
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n,)
+        Labels in ``0..n_classes-1``.
+    x : array_like, shape (n, p), optional
+    n_classes : int
+    model : callable, optional
+        ``(w, x) -> logits`` of shape ``(..., n, K)``; default linear with ``w`` of
+        length ``K * p`` read as a K x p matrix (without `x`: ``w`` are the K logits).
+
+    Examples
+    --------
+    >>> lik = CategoricalLikelihood([0, 2], n_classes=3)
+    >>> round(float(lik([0.0, 0.0, 0.0])), 6)   # 2 log(1/3)
+    -2.197225
+    """
+
+    y: Any
+    x: Any = None
+    n_classes: int = 2
+    model: Any = None
+    _pred: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        k = check_int("n_classes", self.n_classes, low=2)
+        yy = check_array("y", self.y, ndim=1, min_size=1)
+        if not np.all((yy == np.round(yy)) & (yy >= 0) & (yy < k)):
+            raise ValueError(f"`y` must contain integer labels in 0..{k - 1}")
+        xx = None if self.x is None else check_array("x", self.x, ndim=2)
+        if xx is not None and xx.shape[0] != yy.shape[0]:
+            raise ValueError(f"`x` must have one row per observation ({yy.shape[0]}), got shape {xx.shape}")
+        if self.model is not None:
+            if not callable(self.model):
+                raise TypeError("`model` must be a callable (w, x) -> logits")
+            pred = (lambda w: self.model(w, xx))
+        elif xx is None:
+            pred = (lambda w: np.broadcast_to(w[..., None, :], w.shape[:-1] + (yy.shape[0], k)))
+        else:
+            p = xx.shape[1]
+            pred = (lambda w: np.einsum("...kp,np->...nk", w.reshape(w.shape[:-1] + (k, p)), xx))
+        object.__setattr__(self, "y", yy.astype(int))
+        object.__setattr__(self, "x", xx)
+        object.__setattr__(self, "_pred", pred)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        z = np.asarray(self._pred(np.asarray(w, dtype=float)), dtype=float)
+        zmax = z.max(axis=-1, keepdims=True)
+        logsm = z - zmax - np.log(np.exp(z - zmax).sum(axis=-1, keepdims=True))
+        return np.take_along_axis(logsm, np.broadcast_to(self.y[:, None], z.shape[:-1] + (1,)),
+                                  axis=-1)[..., 0]
+
+    def __call__(self, w: Any) -> Any:
+        return self.per_sample(w).sum(axis=-1)
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def squared_loss(prediction: Any, y: Any) -> Any:
+    """(y - prediction)^2, elementwise.
+
+    Examples
+    --------
+    >>> squared_loss(np.array([1.0, 2.0]), np.array([0.0, 0.0])).tolist()
+    [1.0, 4.0]
+    """
+    return (y - prediction) ** 2
+
+
+def absolute_loss(prediction: Any, y: Any) -> Any:
+    """|y - prediction|, elementwise.
+
+    Examples
+    --------
+    >>> absolute_loss(np.array([1.0, -2.0]), np.array([0.0, 0.0])).tolist()
+    [1.0, 2.0]
+    """
+    return abs(y - prediction)
+
+
+@dataclass(frozen=True)
+class EmpiricalRisk:
+    """r_n(w) = (1/n) sum_i loss(f_w(x_i), y_i) for any elementwise loss.
+
+    Parameters
+    ----------
+    loss : callable
+        ``(prediction, y) -> loss`` elementwise (e.g. :func:`squared_loss`, or any user loss).
+    y, x, model
+        As in :class:`GaussianLikelihood`.
+
+    Examples
+    --------
+    >>> r = EmpiricalRisk(absolute_loss, [1.0, -1.0])
+    >>> float(r([0.0]))
+    1.0
+    """
+
+    loss: Callable[[Any, Any], Any]
+    y: Any
+    x: Any = None
+    model: Any = None
+    _pred: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not callable(self.loss):
+            raise TypeError(f"`loss` must be a callable (prediction, y) -> loss, got {type(self.loss).__name__}")
+        yy, xx, pred = _setup(self.y, self.x, self.model)
+        object.__setattr__(self, "y", yy)
+        object.__setattr__(self, "x", xx)
+        object.__setattr__(self, "_pred", pred)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        pred = self._pred(np.asarray(w, dtype=float))
+        return np.asarray(self.loss(pred, np.broadcast_to(self.y, np.shape(pred))), dtype=float)
+
+    def __call__(self, w: Any) -> Any:
+        return self.per_sample(w).mean(axis=-1)

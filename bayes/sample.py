@@ -1,0 +1,527 @@
+"""Affine-invariant ensemble sampling (emcee) returning ArviZ InferenceData.
+
+:func:`sample` drives emcee's ``EnsembleSampler`` [1]_ on a vectorised log density,
+records the energy n L_n (or n r_n) and the log prior of every draw when the
+density exposes them (a :class:`~bayes.posterior.PosteriorDensity` does), and
+attaches diagnostics: the mean acceptance fraction, the integrated
+autocorrelation time (Sokal's automatic window, as in emcee [1]_, [2]_), and
+ArviZ's bulk ESS and rank-normalised split R-hat [3]_ (walkers taken as chains).
+
+The result is ``arviz.InferenceData`` on arviz < 1 and an ``xarray.DataTree`` on
+arviz >= 1; both are read the same way (``idata.posterior["w"]``,
+``idata.sample_stats["energy"]``, ``idata.posterior.attrs``).
+
+References
+----------
+.. [1] D. Foreman-Mackey, D. W. Hogg, D. Lang, J. Goodman, "emcee: The MCMC Hammer",
+   PASP 125 (2013) 306-312.
+.. [2] A. Sokal, "Monte Carlo methods in statistical mechanics: foundations and new
+   algorithms", 1997.
+.. [3] A. Vehtari, A. Gelman, D. Simpson, B. Carpenter, P.-C. Bürkner, "Rank-normalization,
+   folding, and localization: an improved R-hat", Bayesian Analysis 16 (2021) 667-718.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from bayes._checks import as_generator, check_array, check_int
+from bayes.errors import SamplerDivergenceError, ShortChainWarning
+
+__all__ = ["sample", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
+           "posterior_mean", "integrated_time", "ess", "rhat"]
+
+#: A run should be at least this many autocorrelation times long (emcee's rule of thumb).
+MIN_TAU_MULTIPLE = 50
+
+
+class SampleDiagnostics(NamedTuple):
+    """Diagnostics of a :func:`sample` run (also stored in ``idata.posterior.attrs``).
+
+    Attributes
+    ----------
+    acceptance : float
+        Mean acceptance fraction over walkers (0.2-0.5 is healthy for stretch moves).
+    autocorr_time : ndarray, shape (d,)
+        Integrated autocorrelation time per parameter, in steps (before thinning).
+    ess : ndarray, shape (d,)
+        ArviZ bulk effective sample size per parameter (walkers as chains).
+    rhat : ndarray, shape (d,)
+        ArviZ rank-normalised split R-hat per parameter.
+    n_walkers, n_steps, burn, thin : int
+    short : bool
+        True when the kept chain is shorter than 50 autocorrelation times.
+    """
+
+    acceptance: float
+    autocorr_time: np.ndarray
+    ess: np.ndarray
+    rhat: np.ndarray
+    n_walkers: int
+    n_steps: int
+    burn: int
+    thin: int
+    short: bool
+
+
+class MeanEstimate(NamedTuple):
+    """A posterior mean with its Monte Carlo standard error (sd / sqrt(ESS))."""
+
+    mean: float
+    stderr: float
+    ess: float
+    sd: float
+
+
+# ----------------------------------------------------------------------------- arviz compatibility
+
+
+def _arviz_major() -> int:
+    import arviz as az
+
+    try:
+        return int(str(az.__version__).split(".")[0])
+    except ValueError:  # pragma: no cover
+        return 0
+
+
+def _make_idata(groups: dict[str, Any]) -> Any:
+    """InferenceData (arviz < 1) or DataTree (arviz >= 1) from a dict of xarray Datasets."""
+    import arviz as az
+
+    if _arviz_major() < 1 and hasattr(az, "InferenceData"):
+        return az.InferenceData(**groups)
+    import xarray as xr  # pragma: no cover - arviz 1.x
+
+    return xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})  # pragma: no cover
+
+
+def _values(result: Any, name: str) -> np.ndarray:
+    """The numbers of an arviz diagnostic (Dataset, DataTree or DataArray) for variable `name`."""
+    obj = result
+    if hasattr(obj, "to_dataset") and not hasattr(obj, "data_vars"):  # DataTree node
+        obj = obj.to_dataset()
+    if hasattr(obj, "data_vars"):
+        obj = obj[name]
+    return np.atleast_1d(np.asarray(getattr(obj, "values", obj), dtype=float))
+
+
+def ess(x: Any) -> np.ndarray:
+    """ArviZ bulk ESS of draws shaped ``(chain, draw)`` or ``(chain, draw, d)``; one value per series.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_normal((4, 500))
+    >>> bool(1500 < ess(x)[0] < 2600)
+    True
+    """
+    return _diag("ess", x)
+
+
+def rhat(x: Any) -> np.ndarray:
+    """ArviZ rank-normalised split R-hat of draws ``(chain, draw[, d])``; one value per series.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_normal((4, 500))
+    >>> bool(abs(rhat(x)[0] - 1) < 0.01)
+    True
+    """
+    return _diag("rhat", x)
+
+
+def _diag(which: str, x: Any) -> np.ndarray:
+    import arviz as az
+    import xarray as xr
+
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[1] < 4:
+        raise ValueError(f"`x` must have shape (chain, draw[, d]) with at least 4 draws, got {np.shape(x)}")
+    ds = xr.Dataset({"x": (("chain", "draw", "x_dim_0"), arr)},
+                    coords={"chain": np.arange(arr.shape[0]), "draw": np.arange(arr.shape[1])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = az.ess(ds) if which == "ess" else az.rhat(ds)
+    return _values(res, "x")
+
+
+# ----------------------------------------------------------------------------- autocorrelation
+
+
+def integrated_time(chain: Any, *, c: float = 5.0) -> np.ndarray:
+    """Integrated autocorrelation time of an ensemble chain, per parameter.
+
+    Parameters
+    ----------
+    chain : array_like, shape (n_walkers, n_draws, d) or (n_walkers, n_draws)
+    c : float, default 5.0
+        Sokal's window constant: the window M is the smallest with M >= c tau(M).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+        tau = 1 + 2 sum_{k=1}^{M} rho(k), with rho the autocorrelation averaged over
+        walkers (the emcee estimator [1]_, [2]_).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = np.zeros((8, 20000)); e = rng.standard_normal((8, 20000))
+    >>> for t in range(1, 20000): x[:, t] = 0.8 * x[:, t - 1] + e[:, t]
+    >>> bool(abs(integrated_time(x)[0] - 9.0) < 1.0)   # (1 + phi)/(1 - phi) = 9
+    True
+    """
+    x = np.asarray(chain, dtype=float)
+    if x.ndim == 2:
+        x = x[..., None]
+    if x.ndim != 3 or x.shape[1] < 2:
+        raise ValueError(f"`chain` must have shape (walkers, draws[, d]) with >= 2 draws, got {np.shape(chain)}")
+    n = x.shape[1]
+    m = 1 << (2 * n - 1).bit_length()
+    xc = x - x.mean(axis=1, keepdims=True)
+    f = np.fft.rfft(xc, n=m, axis=1)
+    acf = np.fft.irfft(f * np.conj(f), n=m, axis=1)[:, :n, :]
+    acf0 = acf[:, :1, :]
+    acf = np.where(acf0 > 0, acf / np.where(acf0 > 0, acf0, 1.0), 0.0).mean(axis=0)   # (n, d)
+    taus = 2.0 * np.cumsum(acf, axis=0) - 1.0
+    out = np.empty(x.shape[2])
+    for j in range(x.shape[2]):
+        ok = np.arange(n) < c * taus[:, j]
+        win = int(np.argmin(ok)) if not ok.all() else n - 1
+        out[j] = taus[win, j]
+    return out
+
+
+# ----------------------------------------------------------------------------- the sampler
+
+
+def _initial(initial: Any, n_walkers: int | None, rng: np.random.Generator) -> np.ndarray:
+    p = check_array("initial", initial, ndim=(1, 2), min_size=1)
+    if p.ndim == 1:
+        d = p.shape[0]
+        k = check_int("n_walkers", n_walkers, low=1) if n_walkers is not None else max(32, 4 * d)
+        if k < 2 * d:
+            raise ValueError(f"`n_walkers` must be >= 2 * ndim = {2 * d} for stretch moves, got {k}")
+        scale = 1e-3 * np.maximum(1.0, np.abs(p))
+        return p + scale * rng.standard_normal((k, d))
+    k, d = p.shape
+    if n_walkers is not None and check_int("n_walkers", n_walkers, low=1) != k:
+        raise ValueError(f"`n_walkers` = {n_walkers} does not match the {k} rows of `initial` (shape {p.shape})")
+    if k < 2 * d:
+        raise ValueError(f"`initial` must hold at least 2 * ndim = {2 * d} walkers for stretch moves, "
+                         f"got shape {p.shape}")
+    if d > 0 and np.linalg.matrix_rank(p - p.mean(axis=0)) < min(d, k - 1):
+        raise ValueError(f"`initial` walkers must span the {d}-dimensional parameter space "
+                         "(they are degenerate: e.g. all equal)")
+    return p.copy()
+
+
+class _Recorder:
+    """The function handed to emcee; logs (step, point, energy, log prior) of every evaluation.
+
+    emcee only ever moves a walker to a point it has evaluated in that step, so the energy
+    of every draw is found afterwards by matching the chain against this log
+    (:meth:`lookup`); this is cheaper than emcee's per-walker blob handling.
+    """
+
+    def __init__(self, log_density: Any, vectorized: bool) -> None:
+        parts = getattr(log_density, "_raw_parts", None) or getattr(log_density, "parts", None)
+        beta = getattr(log_density, "beta", None)
+        self.records = callable(parts) and beta is not None
+        self.parts = parts
+        self.beta = float(beta) if self.records else 0.0
+        self.density = log_density
+        self.vectorized = vectorized
+        self.step = 0
+        self.log: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __call__(self, w: np.ndarray) -> Any:
+        if not self.records:
+            out = np.asarray(self.density(w), dtype=float)
+            _check_nan(np.atleast_1d(out))
+            return out
+        lp, en = self.parts(w)
+        b = self.beta
+        if np.ndim(lp) == 0:
+            logp = float(lp) if b == 0.0 or not np.isfinite(lp) else float(lp) - b * float(en)
+            if math.isnan(logp):
+                raise SamplerDivergenceError("the log density returned NaN", chain=None)
+            self.log.append((self.step, np.asarray(w, dtype=float)[None, :], np.array([en], dtype=float),
+                             np.array([lp], dtype=float)))
+            return logp
+        lp = np.asarray(lp, dtype=float)
+        en = np.asarray(en, dtype=float)
+        logp = lp if b == 0.0 else np.where(np.isfinite(lp), lp - b * np.where(np.isfinite(lp), en, 0.0), -np.inf)
+        _check_nan(logp)
+        self.log.append((self.step, w, en, lp))
+        return logp
+
+    def lookup(self, chain: np.ndarray, p0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Energy and log prior at every draw of `chain` (steps, walkers, d) started at `p0`."""
+        n, k, d = chain.shape
+        tags = np.concatenate([np.full(r[1].shape[0], r[0]) for r in self.log])
+        pts = np.concatenate([r[1] for r in self.log])
+        en = np.concatenate([r[2] for r in self.log])
+        lp = np.concatenate([r[3] for r in self.log])
+        full = np.concatenate([p0[None], chain])                      # (n + 1, k, d): step 0 = start
+        moved = np.any(full[1:] != full[:-1], axis=-1)                # (n, k)
+        idx = np.where(np.concatenate([np.ones((1, k), bool), moved]), np.arange(n + 1)[:, None], 0)
+        last = np.maximum.accumulate(idx, axis=0)                     # last step each walker moved
+        need = np.unique(last.ravel() * k + np.tile(np.arange(k), n + 1))
+        qs, qw = need // k, need % k
+        qpts = full[qs, qw]
+        # match (step, point) queries to logged evaluations by one lexicographic sort
+        alltags = np.concatenate([tags, qs])
+        allpts = np.concatenate([pts, qpts])
+        isq = np.concatenate([np.zeros(tags.shape[0], int), np.ones(qs.shape[0], int)])
+        order = np.lexsort((isq, allpts[:, 0], alltags))   # full rows are compared below
+        pos = np.empty_like(order)
+        pos[order] = np.arange(order.shape[0])
+        prev = order[np.maximum(pos[tags.shape[0]:] - 1, 0)]
+        ok = (prev < tags.shape[0]) & (alltags[prev] == qs) & np.all(allpts[prev] == qpts, axis=-1)
+        q_en = np.where(ok, en[np.where(ok, prev, 0)], np.nan)
+        q_lp = np.where(ok, lp[np.where(ok, prev, 0)], np.nan)
+        if not ok.all():   # defensive: re-evaluate anything not found in the log
+            miss = np.flatnonzero(~ok)
+            self.log = []
+            for i in miss:
+                l_, e_ = self.parts(qpts[i])
+                q_lp[i], q_en[i] = float(l_), float(e_)
+        table_en = np.full((n + 1) * k, np.nan)
+        table_lp = np.full((n + 1) * k, np.nan)
+        table_en[need], table_lp[need] = q_en, q_lp
+        flat = (last * k + np.arange(k)[None, :])[1:]
+        return table_en[flat], table_lp[flat]
+
+
+def _check_nan(logp: np.ndarray) -> None:
+    bad = np.flatnonzero(np.isnan(logp))
+    if bad.size:
+        raise SamplerDivergenceError(f"the log density returned NaN for walker {int(bad[0])}", chain=int(bad[0]))
+
+
+def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int, *,
+           n_walkers: int | None = None, burn: int | None = None, thin: int = 1, seed: Any = None,
+           progress: bool = True, vectorized: bool | None = None, var_name: str = "w",
+           moves: Any = None, quiet: bool = False) -> Any:
+    """Sample a log density with emcee's ensemble sampler; return ArviZ InferenceData.
+
+    Parameters
+    ----------
+    log_density : callable
+        ``w -> log p(w)`` (unnormalised); vectorised (batch ``(k, d)`` -> ``(k,)``) unless
+        `vectorized` is False. If it has ``parts`` and ``beta`` (a
+        :class:`~bayes.posterior.PosteriorDensity`), the energy and log prior of every
+        draw are recorded.
+    initial : array_like, shape (d,) or (n_walkers, d)
+        A point (walkers start in a small ball around it) or the initial ensemble.
+    n_steps : int
+        Ensemble steps, burn-in included.
+    n_walkers : int, optional
+        Default ``max(32, 4 d)`` for a point; must be >= 2 d.
+    burn : int, optional
+        Steps discarded at the start (default ``n_steps // 4``).
+    thin : int, default 1
+        Keep every `thin`-th step after burn-in.
+    seed : int or numpy Generator, optional
+    progress : bool, default True
+        tqdm progress bar.
+    vectorized : bool, optional
+        Default: ``log_density.vectorized`` if present, else True.
+    var_name : str, default "w"
+        Name of the parameter variable in the posterior group.
+    moves : emcee move, optional
+        Passed to ``emcee.EnsembleSampler`` (default: the stretch move).
+    quiet : bool, default False
+        Do not warn about short chains.
+
+    Returns
+    -------
+    InferenceData (arviz < 1) or DataTree (arviz >= 1)
+        ``posterior[var_name]`` with dims (chain, draw, {var_name}_dim_0), chains being walkers;
+        ``sample_stats``: ``lp`` (log density), and with a PosteriorDensity ``energy`` (n L_n or
+        n r_n), ``log_likelihood`` (= -energy) and ``log_prior``; ``posterior.attrs``:
+        ``acceptance`` (mean acceptance fraction), ``autocorr_time`` (per parameter, in steps),
+        ``ess_tau`` (walkers x kept steps / tau), sizes and ``short``. ArviZ's ESS and R-hat:
+        :func:`diagnostics` (or ``arviz.ess``/``arviz.rhat``/``arviz.summary`` on the result).
+
+    Raises
+    ------
+    ValueError
+        Bad sizes, too few walkers (< 2 d), a degenerate or mis-shaped initial ensemble, or a
+        non-finite log density at a starting walker; all before any sampling.
+    SamplerDivergenceError
+        The log density returned NaN; ``.step``, ``.chain`` (walker) and ``.partial`` (the chain so far).
+
+    Warns
+    -----
+    ShortChainWarning
+        When ``n_steps - burn < 50 * max(autocorr_time)``.
+
+    Examples
+    --------
+    >>> from bayes.conjugate import NormalMeanModel
+    >>> m = NormalMeanModel([0.3, -0.1, 0.4], sigma=1.0)
+    >>> idata = sample(m.density(1.0), [0.0], 600, seed=1, progress=False, quiet=True)
+    >>> idata.posterior["w"].shape
+    (32, 450, 1)
+    >>> est = posterior_mean(idata, "energy")
+    >>> bool(abs(est.mean - m.mean_energy(1.0)) < 5 * est.stderr)
+    True
+    """
+    import emcee
+    import xarray as xr
+
+    if not callable(log_density):
+        raise TypeError(f"`log_density` must be callable, got {type(log_density).__name__}")
+    n_steps = check_int("n_steps", n_steps, low=2)
+    thin = check_int("thin", thin, low=1)
+    burn = n_steps // 4 if burn is None else check_int("burn", burn, low=0)
+    if burn >= n_steps:
+        raise ValueError(f"`burn` must be < `n_steps` = {n_steps}, got {burn}")
+    if (n_steps - burn) // thin < 4:
+        raise ValueError(f"`n_steps`, `burn` and `thin` leave fewer than 4 draws per walker "
+                         f"(n_steps={n_steps}, burn={burn}, thin={thin})")
+    if not isinstance(var_name, str) or not var_name.isidentifier():
+        raise ValueError(f"`var_name` must be a Python identifier, got {var_name!r}")
+    rng = as_generator(seed)
+    p0 = _initial(initial, n_walkers, rng)
+    k, d = p0.shape
+    dim = getattr(log_density, "dim", None)
+    if isinstance(dim, (int, np.integer)) and dim != d:
+        raise ValueError(f"`initial` has {d} parameters per walker but the density has dim = {dim}")
+    vec = bool(getattr(log_density, "vectorized", True)) if vectorized is None else bool(vectorized)
+    fn = _Recorder(log_density, vec)
+    blobs = fn.records
+    if vec:
+        lp0 = np.asarray(fn(p0), dtype=float).reshape(k)
+    else:
+        lp0 = np.array([float(fn(row)) for row in p0])
+    if not np.all(np.isfinite(lp0)):
+        bad = int(np.flatnonzero(~np.isfinite(lp0))[0])
+        raise ValueError(f"the log density is not finite at initial walker {bad} ({p0[bad].tolist()}): "
+                         "start inside the support")
+
+    sampler = emcee.EnsembleSampler(k, d, fn, vectorize=vec, moves=moves)
+    # emcee keeps a legacy RandomState; seed it from our generator (no global state touched)
+    sampler.random_state = np.random.RandomState(int(rng.integers(0, 2**32 - 1))).get_state()
+    step = 0
+    fn.step = 1   # evaluations are tagged with the step they belong to (0: the start)
+    try:
+        for step, _ in enumerate(sampler.sample(emcee.State(p0, log_prob=lp0), iterations=n_steps, progress=progress,
+                                                skip_initial_state_check=True), start=1):
+            fn.step = step + 1
+    except SamplerDivergenceError as exc:
+        partial = sampler.get_chain()[: sampler.iteration] if sampler.iteration else None
+        raise SamplerDivergenceError(f"{exc} at step {step + 1}", chain=exc.chain, step=step + 1,
+                                     partial=partial) from None
+
+    chain = np.swapaxes(sampler.get_chain(discard=burn, thin=thin), 0, 1)        # (k, draws, d)
+    lp = np.swapaxes(sampler.get_log_prob(discard=burn, thin=thin), 0, 1)         # (k, draws)
+    coords = {"chain": np.arange(k), "draw": np.arange(chain.shape[1])}
+    dname = f"{var_name}_dim_0"
+    stats = {"lp": (("chain", "draw"), lp)}
+    beta = getattr(log_density, "beta", None)
+    if blobs:
+        en_all, lp_all = fn.lookup(sampler.get_chain(), p0)
+        en_k = np.swapaxes(en_all[burn + thin - 1::thin], 0, 1)
+        stats["energy"] = (("chain", "draw"), en_k)
+        stats["log_likelihood"] = (("chain", "draw"), -en_k)
+        stats["log_prior"] = (("chain", "draw"), np.swapaxes(lp_all[burn + thin - 1::thin], 0, 1))
+        fn.log = []
+
+    acc = float(np.mean(sampler.acceptance_fraction))
+    tau = integrated_time(np.swapaxes(sampler.get_chain(discard=burn), 0, 1))
+    ess_tau = k * (n_steps - burn) / np.maximum(tau, 1.0)
+    short = bool((n_steps - burn) < MIN_TAU_MULTIPLE * float(np.max(tau)))
+    attrs = {"sampler": "emcee.EnsembleSampler", "acceptance": acc, "autocorr_time": tau.tolist(),
+             "ess_tau": ess_tau.tolist(), "n_walkers": k, "n_steps": n_steps,
+             "burn": burn, "thin": thin, "short": int(short)}
+    if short and not quiet:
+        warnings.warn(f"the chain is shorter than {MIN_TAU_MULTIPLE} autocorrelation times: "
+                      f"{n_steps - burn} kept steps, max tau = {float(np.max(tau)):.1f} steps; "
+                      "increase `n_steps`", ShortChainWarning, stacklevel=2)
+    posterior = xr.Dataset({var_name: (("chain", "draw", dname), chain)},
+                           coords={**coords, dname: np.arange(d)}, attrs=attrs)
+    sample_stats = xr.Dataset(stats, coords=coords, attrs=dict(attrs))
+    return _make_idata({"posterior": posterior, "sample_stats": sample_stats})
+
+
+# ----------------------------------------------------------------------------- reading results
+
+
+def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
+    """Diagnostics of a :func:`sample` run: stored ones plus ArviZ's bulk ESS and R-hat.
+
+    The acceptance fraction and autocorrelation time are stored by :func:`sample` in
+    ``idata.posterior.attrs``; ArviZ's rank-normalised ESS and R-hat [3]_ are computed here,
+    on demand (they cost more than the sampling of a cheap density), with the walkers as chains.
+
+    Examples
+    --------
+    >>> from bayes.conjugate import NormalMeanModel
+    >>> idata = sample(NormalMeanModel([0.1, 0.2]).density(1.0), [0.0], 400, seed=0,
+    ...                progress=False, quiet=True)
+    >>> dg = diagnostics(idata)
+    >>> bool(0.2 < dg.acceptance < 0.95), dg.ess.shape, dg.rhat.shape
+    (True, (1,), (1,))
+    """
+    a = idata.posterior.attrs
+    if "acceptance" not in a:
+        raise ValueError("`idata` carries no diagnostics: it was not made by bayes.sample")
+    x = draws(idata, var_name)
+    return SampleDiagnostics(float(a["acceptance"]), np.asarray(a["autocorr_time"], dtype=float),
+                             ess(x), rhat(x), int(a["n_walkers"]), int(a["n_steps"]), int(a["burn"]),
+                             int(a["thin"]), bool(a["short"]))
+
+
+def draws(idata: Any, var_name: str = "w") -> np.ndarray:
+    """The parameter draws as a numpy array ``(chain, draw, d)``."""
+    return np.asarray(idata.posterior[var_name].values, dtype=float)
+
+
+def energy_draws(idata: Any) -> np.ndarray:
+    """The recorded energies n L_n (or n r_n), shape ``(chain, draw)``."""
+    stats = idata.sample_stats
+    if "energy" not in stats:
+        raise ValueError("`idata` has no recorded energy: sample a PosteriorDensity (bayes.tempered/gibbs)")
+    return np.asarray(stats["energy"].values, dtype=float)
+
+
+def posterior_mean(idata: Any, name: str = "energy", *, index: int | None = None) -> MeanEstimate:
+    """Posterior mean of a recorded quantity with its MCSE sd/sqrt(ESS) (ArviZ bulk ESS).
+
+    Parameters
+    ----------
+    idata
+        Output of :func:`sample`.
+    name : str
+        ``"energy"``, ``"log_likelihood"``, ``"log_prior"``, ``"lp"`` (sample_stats) or a
+        posterior variable (then `index` picks the coordinate, default 0).
+    """
+    if name in idata.sample_stats:
+        x = np.asarray(idata.sample_stats[name].values, dtype=float)
+    elif name in idata.posterior:
+        x = np.asarray(idata.posterior[name].values, dtype=float)[..., 0 if index is None else index]
+    else:
+        raise ValueError(f"`name` must be a recorded quantity of `idata`, got {name!r}")
+    return mean_with_error(x)
+
+
+def mean_with_error(x: Any) -> MeanEstimate:
+    """Mean of draws ``(chain, draw)`` with MCSE sd/sqrt(ESS)."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("the draws contain non-finite values")
+    sd = float(arr.std(ddof=1))
+    e = float(ess(arr)[0]) if sd > 0 else float(arr.size)
+    e = e if math.isfinite(e) and e > 0 else 1.0
+    return MeanEstimate(float(arr.mean()), sd / math.sqrt(e), e, sd)

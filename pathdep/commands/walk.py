@@ -1,0 +1,46 @@
+"""``pathdep walk``: note 003's random-walk figure, with the RMS distance and the exact mean added."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from puzzles import chi_mean_distance, plot_walks
+
+    if not args.out:
+        raise ValueError(f"`--out` must be a file name for the figure, got {args.out!r}")
+    fig = plot_walks(args.dims, n_steps=args.steps, n_walkers=args.walkers, seed=args.seed,
+                     exact_steps=args.exact_steps, max_lines=args.max_lines,
+                     progress=not args.no_progress)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=args.dpi)
+    N = args.steps
+    print(f"{'D':>6} {'mean|X_N|':>12} {'+-':>6} {'E|X_N| (chi)':>13} {'RMS':>9} {'sqrt(N)':>9}")
+    for D, st in fig.walk_stats.items():
+        print(f"{D:>6} {st['mean']:>12.3f} {st['mean_se']:>6.3f} {chi_mean_distance(D, N):>13.3f} "
+              f"{math.sqrt(st['ms']):>9.3f} {math.sqrt(N):>9.3f}")
+    print(f"figure: {out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("walk", help="random walks on Z^D: note 003's figure",
+                              description="Simulate walkers on Z^D and draw distance vs steps per D: "
+                                          "walkers faint, mean in red, sqrt(N) black, RMS green, "
+                                          "exact mean orange.")
+    p.add_argument("--dims", type=int, nargs="+", default=[5, 10, 20, 40, 80, 160], metavar="D")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--walkers", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="walk.png", help="figure file (default walk.png)")
+    p.add_argument("--exact-steps", type=int, default=48,
+                   help="steps up to which the mean curve is the exact pmf mean (default 48)")
+    p.add_argument("--max-lines", type=int, default=1000, help="walker paths drawn per panel")
+    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run)

@@ -1,0 +1,636 @@
+"""Estimators of the learning coefficient (RLCT): local LLC, multi-temperature and scaling fits.
+
+Three methods share one result type, :class:`RLCTEstimate`:
+
+``"llc"``
+    The local learning coefficient of Lau et al. (2023): localized SGLD (from
+    :func:`bayes.sgld`) at β = 1/ln n, λ̂ = nβ(E[L] − L(w*)).  It estimates the
+    *finite-temperature* quantity g(nβ) (below), which for a singular model sits below
+    λ by about (m − 1)/ln(nβ) plus finite-n terms; for d <= 2 that target is also
+    computed by quadrature (``diagnostics.exact_target``) so the sampler's error and
+    the estimator's own bias can be told apart.
+``"scaling"``
+    For a known population loss K: g(t) = E_t[tK] = −d log Z(t)/d ln t with
+    Z(t) = ∫ exp(−tK) φ is measured by replica-exchange MALA on a ladder t = 1 … 10¹²
+    (many decades) and fitted with the asymptotic form of Watanabe's free energy,
+    log Z(t) = −λ ln t + (m − 1) ln ln t + O(1):
+
+    * m = 1: g(t) = λ + a t^(−δ) (the next pole of the zeta function);
+    * m >= 2: g(t) = λ − (m − 1)/(ln t + c) (the log factor with its constant).
+
+    The multiplicity m is either given (``multiplicity=``) or read from the sample
+    geometry: directions in which the posterior of log|w − w*| spreads out like
+    (ln t)² (the (m − 1)-parameter family of scalings of a Newton face).
+``"multitemp"``
+    E_β[n L] on a ladder of β (decades around 1/ln n), fitted as
+    E_β[n L] = n L* + g(nβ)/β with the same g and a free offset n L*, so L(w*) is
+    not needed.
+
+References
+----------
+.. [1] S. Watanabe, "Algebraic Geometry and Statistical Learning Theory", CUP 2009.
+.. [2] E. Lau, Z. Furman, G. Wang, D. Murfet, S. Wei, "The local learning coefficient:
+   a singularity-aware complexity measure", arXiv:2308.12108 (2023).
+.. [3] S. Watanabe, "A widely applicable Bayesian information criterion", JMLR 14 (2013).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import torch
+from scipy.optimize import curve_fit
+
+from slt._checks import as_torch_generator, check_choice, check_int, check_positive, check_real
+from slt._tempering import run_ladder
+from slt.errors import EstimatorDivergenceError
+
+__all__ = ["RLCTEstimate", "RLCTDiagnostics", "estimate_rlct", "estimate_rlct_model", "llc_target"]
+
+F64 = torch.float64
+METHODS = ("llc", "multitemp", "scaling")
+
+
+class RLCTDiagnostics(NamedTuple):
+    """How an estimate was obtained (sampler health, the measured curve, the fit).
+
+    Attributes
+    ----------
+    method : str
+        ``"llc"``, ``"multitemp"`` or ``"scaling"``.
+    temps : ndarray
+        The temperatures t = nβ at which E_t[tK] was measured (one for ``llc``).
+    curve, curve_stderr : ndarray
+        g(t) = E_t[t(K − K*)] (``scaling``/``llc``) or β·E_β[nL] (``multitemp``) per rung, and its
+        standard error from batch means.
+    step_size, acceptance : ndarray
+        Per rung (ladder methods) or per chain (``llc``): the step size used and the
+        Metropolis acceptance (NaN for unadjusted SGLD).
+    swap_rate : ndarray or None
+        Replica-exchange acceptance between adjacent rungs.
+    exact_target : float or None
+        ``llc`` only, d <= 2: the exact finite-temperature value nβ E[K − K*] by quadrature.
+    fit : str
+        The fitted model, in words.
+    candidates : tuple
+        ``(m, λ̂)`` for every multiplicity that was fitted (ladder methods).
+    log_spread : ndarray or None
+        Eigenvalues of the growth of Cov(log|w − w*|) between the middle and the top rung
+        (the multiplicity detector).
+    seconds : float
+        Wall time.
+    n, beta : float or None
+        The sample size and inverse temperature (``llc``/``multitemp``).
+    """
+
+    method: str
+    temps: np.ndarray
+    curve: np.ndarray
+    curve_stderr: np.ndarray
+    step_size: np.ndarray
+    acceptance: np.ndarray
+    swap_rate: np.ndarray | None = None
+    exact_target: float | None = None
+    fit: str = ""
+    candidates: tuple = ()
+    log_spread: np.ndarray | None = None
+    seconds: float = 0.0
+    n: float | None = None
+    beta: float | None = None
+
+
+class RLCTEstimate(NamedTuple):
+    """An estimate of the learning coefficient λ with its standard error.
+
+    Attributes
+    ----------
+    value : float
+        λ̂.
+    stderr : float
+        Its standard error (between chains for ``llc``; jackknife over chains for the fits).
+    multiplicity : int or None
+        The multiplicity m used by the fit (None for ``llc``).
+    per_chain : ndarray
+        One estimate per chain (``llc``) or per jackknife replicate (fits).
+    trace : ndarray
+        ``llc``: nβ(L − L*) per chain and draw, shape (n_chains, n_draws); ladder methods:
+        the recorded t(K − K*) per rung and chain, averaged over blocks, shape (T, n_chains).
+    diagnostics : RLCTDiagnostics
+        Sampler health and the fitted curve.
+    """
+
+    value: float
+    stderr: float
+    multiplicity: int | None
+    per_chain: np.ndarray
+    trace: np.ndarray
+    diagnostics: RLCTDiagnostics
+
+    def plot(self):
+        """A figure of the measured curve g(t) with the fit (ladder methods) or the trace (``llc``)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        dg = self.diagnostics
+        if dg.method == "llc":
+            for row in np.atleast_2d(self.trace):
+                ax.plot(row, lw=0.5, alpha=0.6)
+            ax.axhline(self.value, color="k", label=f"λ̂ = {self.value:.4g}")
+            if dg.exact_target is not None:
+                ax.axhline(dg.exact_target, color="r", ls="--", label=f"exact target {dg.exact_target:.4g}")
+            ax.set_xlabel("draw")
+            ax.set_ylabel("nβ (L − L*)")
+        else:
+            ax.errorbar(dg.temps, dg.curve, yerr=dg.curve_stderr, fmt="o", ms=3, label="measured")
+            ax.axhline(self.value, color="k", label=f"λ̂ = {self.value:.4g} (m = {self.multiplicity})")
+            ax.set_xscale("log")
+            ax.set_xlabel("t = nβ")
+            ax.set_ylabel("E_t[t (K − K*)]" if dg.method == "scaling" else "β E_β[n L]")
+        ax.legend()
+        ax.set_title(f"RLCT estimate ({dg.method})")
+        fig.tight_layout()
+        return fig
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_potential(potential: Any, w_star: Any) -> tuple[Callable, torch.Tensor, float]:
+    if not callable(potential):
+        raise TypeError(f"`potential` must be a callable K(w), got {type(potential).__name__}")
+    if not isinstance(w_star, torch.Tensor):
+        w_star = torch.as_tensor(np.asarray(w_star, dtype=float))
+    w_star = w_star.detach().to(F64).reshape(-1)
+    if w_star.numel() < 1 or not torch.isfinite(w_star).all():
+        raise ValueError(f"`w_star` must be a finite vector with at least one component, got {w_star}")
+    with torch.no_grad():
+        k0 = potential(w_star.unsqueeze(0))
+    if not isinstance(k0, torch.Tensor) or k0.shape != (1,):
+        raise ValueError("`potential` must be batched over leading dimensions: K(w) for w of shape (1, d) "
+                         f"must have shape (1,), got {getattr(k0, 'shape', type(k0).__name__)}")
+    k_star = float(k0[0])
+    if not math.isfinite(k_star):
+        raise ValueError(f"`potential` is not finite at `w_star` (K(w*) = {k_star})")
+    return potential, w_star, k_star
+
+
+def _ladder(t_min: float, t_max: float, ratio: float) -> np.ndarray:
+    n = max(2, int(math.ceil(math.log(t_max / t_min) / math.log(ratio))) + 1)
+    return np.geomspace(t_min, t_max, n)
+
+
+# --------------------------------------------------------------------------- quadrature target
+
+def llc_target(potential: Callable, w_star: Any, t: float, *, localization: float = 1.0,
+               prior: Callable | None = None, n_grid: int = 700) -> float:
+    """Exact t·E_t[K − K*] under exp(−tK − (γ/2)|w − w*|²) φ(w) by quadrature, for d <= 2.
+
+    The grid is geometric in |w_j − w*_j| (from 1e-9 to 8/√γ + 1), so the narrow
+    directions of a singular K are resolved; the trapezoid rule on that grid is
+    accurate to about 1e-4 relative for the toy potentials.
+
+    Parameters
+    ----------
+    potential : callable
+        Batched torch ``K(w)``.
+    w_star : array_like
+        The centre, d = 1 or 2 components.
+    t : float
+        The temperature nβ > 0.
+    localization : float, default 1.0
+        γ > 0.
+    prior : callable, optional
+        Batched log prior.
+    n_grid : int, default 700
+        Points per half-axis.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import torch
+    >>> K = lambda w: 0.5 * (w ** 2).sum(-1)
+    >>> round(llc_target(K, [0.0, 0.0], 100.0, localization=1e-9), 4)  # regular: d/2
+    1.0
+    """
+    potential, w_star, k_star = _check_potential(potential, w_star)
+    t = check_positive("t", t)
+    gamma = check_positive("localization", localization)
+    d = w_star.numel()
+    if d > 2:
+        raise ValueError(f"`w_star` must have d <= 2 components for quadrature, got d = {d}")
+    R = 8.0 / math.sqrt(gamma) + 1.0
+    pos = np.geomspace(1e-9, R, n_grid)
+    x = torch.as_tensor(np.concatenate([-pos[::-1], [0.0], pos]), dtype=F64)
+    mesh = torch.meshgrid(*([x] * d), indexing="ij")
+    dw = torch.stack(mesh, dim=-1)
+    w = w_star + dw
+    with torch.no_grad():
+        k = potential(w.reshape(-1, d)).reshape(w.shape[:-1]) - k_star
+        logf = -t * k - 0.5 * gamma * (dw ** 2).sum(-1)
+        if prior is not None:
+            logf = logf + prior(w.reshape(-1, d)).reshape(w.shape[:-1])
+    logf = logf.numpy()
+    f = np.exp(logf - np.max(logf[np.isfinite(logf)]))
+    f[~np.isfinite(f)] = 0.0
+    kk = k.numpy()
+    xs = x.numpy()
+    z, e = f, f * kk
+    for _ in range(d):
+        z = np.trapezoid(z, xs, axis=-1)
+        e = np.trapezoid(e, xs, axis=-1)
+    return float(t * e / z)
+
+
+# --------------------------------------------------------------------------- the fits
+
+def _g_model(m: int, ell_top: float) -> Callable:
+    if m == 1:
+        def f(ell, lam, a, delta):
+            return lam + a * np.exp(-delta * (ell - ell_top))
+    else:
+        def f(ell, lam, c):
+            return lam - (m - 1) / (ell + c)
+    return f
+
+
+def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndarray | None = None) -> float:
+    """Fit g(ℓ) (or, with `beta`, z = Aβ + g(ℓ)) and return λ̂."""
+    ell_top = float(ell.max())
+    base = _g_model(m, ell_top)
+    if m == 1:
+        p0, lo, hi = [g[-1], 0.0, 0.5], [0.0, -50.0, 0.1], [np.inf, 50.0, 3.0]
+    else:
+        c0 = max(2.0, -ell.min() + 1.0)
+        p0, lo, hi = [g[-1] + (m - 1) / (ell_top + c0), c0], [0.0, -ell.min() + 0.3], [np.inf, 1e3]
+    if beta is not None:
+        def f(x, A, *p):
+            return A * beta[x.astype(int)] + base(ell[x.astype(int)], *p)
+        xdata = np.arange(len(ell), dtype=float)
+        p0, lo, hi = [0.0] + p0, [-np.inf] + lo, [np.inf] + hi
+    else:
+        f, xdata = base, ell
+    p0 = [min(max(v, a + 1e-9), b - 1e-9) if np.isfinite(a) or np.isfinite(b) else v
+          for v, a, b in zip(p0, lo, hi)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p, _ = curve_fit(f, xdata, g, p0=p0, sigma=np.maximum(se, 1e-12), absolute_sigma=True,
+                         bounds=(lo, hi), maxfev=20000)
+    return float(p[1] if beta is not None else p[0])
+
+
+def _detect_multiplicity(log_cov: np.ndarray, threshold: float, growth: float) -> tuple[int, np.ndarray]:
+    """m − 1 = the number of directions whose log-scale spread keeps growing with ln t.
+
+    ``log_cov`` holds Cov(log|w − w*|) at three rungs with ln t ≈ ℓ/3, 2ℓ/3 and ℓ.  Along a
+    direction of an (m − 1)-dimensional family of scalings (a face of the Newton polyhedron,
+    a normal crossing of m divisors) the posterior of log|w − w*| is spread uniformly over an
+    interval of length ∝ ln t, so its variance grows like (ln t)²: the second increment is
+    5/3 of the first.  For m = 1 the spread saturates (increments shrink).  A direction counts
+    when its total growth exceeds `threshold` and the second increment is at least `growth`
+    times the first.
+    """
+    c1, c2, c3 = log_cov
+    diff = c3 - c1
+    ev, vec = np.linalg.eigh(0.5 * (diff + diff.T))
+    order = np.argsort(ev)[::-1]
+    ev, vec = ev[order], vec[:, order]
+    count = 0
+    for lam_i, v in zip(ev, vec.T):
+        inc1 = float(v @ (c2 - c1) @ v)
+        inc2 = float(v @ (c3 - c2) @ v)
+        if lam_i > threshold and inc2 > growth * max(inc1, 0.0):
+            count += 1
+    return 1 + count, ev
+
+
+# --------------------------------------------------------------------------- entry points
+
+def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any, *, method: str = "scaling",
+                  prior: Callable[[torch.Tensor], torch.Tensor] | None = None, seed: Any = None,
+                  progress: bool = True, **options: Any) -> RLCTEstimate:
+    """Estimate the learning coefficient λ of a potential K at w*.
+
+    Parameters
+    ----------
+    potential : callable
+        ``K(w)``: a torch function batched over leading dimensions (``(..., d) -> (...)``),
+        the population loss of a toy model; ``K(w*)`` is subtracted, ``K >= K(w*)`` near w*.
+    w_star : tensor or array_like
+        The true parameter, shape ``(d,)``.
+    method : {"scaling", "multitemp", "llc"}, default "scaling"
+        See the module docstring.
+    prior : callable, optional
+        Batched log prior density log φ(w) (default flat); the Gaussian localization
+        (γ/2)|w − w*|² is always applied on top of it.
+    seed : int, numpy or torch Generator, optional
+    progress : bool, default True
+    **options
+        Common: ``localization`` (γ, default 1.0), ``n_chains`` (8).
+        ``llc``: ``n`` (1000), ``beta`` (1/ln n), ``n_steps`` (5000), ``burn`` (1000),
+        ``step_size`` (None: tuned by a short MALA pilot; a hundredth of it for SGLD, whose unadjusted steps are unstable
+        on the non-Lipschitz potentials otherwise), ``sampler``
+        ("sgld" or "mala"), ``exact_target`` (True: quadrature when d <= 2).
+        Ladder methods: ``t_min`` (1), ``t_max`` (1e12 for d <= 3, 1e8 otherwise),
+        ``ratio`` (2, between rungs), ``n_steps`` (6000), ``burn`` (1500), ``fit_min``
+        (smallest t used in the fit, 100), ``multiplicity`` (None: detected),
+        ``spread_threshold`` (0.3) and
+        ``spread_growth`` (0.9) for the detector, ``n`` (1000, multitemp only).
+
+    Returns
+    -------
+    RLCTEstimate
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad input, before any sampling.
+    slt.errors.EstimatorDivergenceError
+        The sampler produced non-finite values (chain and step named, partial trace kept).
+
+    Examples
+    --------
+    >>> import torch
+    >>> K = lambda w: (w[..., 0] ** 2) * (w[..., 1] ** 4)   # λ = 1/4, m = 1
+    >>> est = estimate_rlct(K, torch.zeros(2, dtype=torch.float64), method="scaling", seed=0,
+    ...                     progress=False, n_steps=800, burn=300, t_max=1e8)
+    >>> 0.2 < est.value < 0.3
+    True
+    """
+    t0 = time.perf_counter()
+    method = check_choice("method", method, METHODS)
+    potential, w_star, k_star = _check_potential(potential, w_star)
+    if prior is not None and not callable(prior):
+        raise TypeError(f"`prior` must be a callable log density or None, got {type(prior).__name__}")
+    gamma = check_positive("localization", options.pop("localization", 1.0), allow_zero=prior is not None)
+    n_chains = check_int("n_chains", options.pop("n_chains", 8), low=2)
+    gen = as_torch_generator(seed)
+    if method == "llc":
+        res = _llc_potential(potential, w_star, k_star, prior, gamma, n_chains, gen, progress, options)
+    else:
+        res = _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, progress, method,
+                               options)
+    return res._replace(diagnostics=res.diagnostics._replace(seconds=time.perf_counter() - t0))
+
+
+def _pop_common_steps(options: dict, n_steps: int, burn: int) -> tuple[int, int]:
+    n_steps = check_int("n_steps", options.pop("n_steps", n_steps), low=2)
+    burn = check_int("burn", options.pop("burn", burn), low=0, high=n_steps - 1)
+    return n_steps, burn
+
+
+def _no_more(options: dict) -> None:
+    if options:
+        raise TypeError(f"unexpected option(s) {sorted(options)}")
+
+
+def _llc_potential(potential, w_star, k_star, prior, gamma, n_chains, gen, progress, options) -> RLCTEstimate:
+    from bayes import sgld
+
+    n = check_real("n", options.pop("n", 1000), low=2.0)
+    beta = check_positive("beta", options.pop("beta", 1.0 / math.log(n)))
+    n_steps, burn = _pop_common_steps(options, 5000, 1000)
+    sampler = check_choice("sampler", options.pop("sampler", "mala"), ("sgld", "mala"))
+    step_size = options.pop("step_size", None)
+    want_exact = bool(options.pop("exact_target", True))
+    _no_more(options)
+    t = n * beta
+    if step_size is None:
+        pilot = run_ladder(potential, w_star, np.array([t]), n_chains=n_chains, n_steps=600, burn=500,
+                           localization=gamma, log_prior=prior, gen=gen, swap=False, init_jitter=1e-3)
+        step_size = float(pilot.step_size[0]) * (0.01 if sampler == "sgld" else 1.0)
+    step_size = check_positive("step_size", step_size)
+    init = w_star + 1e-3 * torch.randn((n_chains, w_star.numel()), generator=gen, dtype=F64) \
+        if prior is not None else w_star
+    try:
+        res = sgld(potential, init, None, n_chains=n_chains, n_steps=n_steps, step_size=step_size,
+                   beta=beta, n=n, localization=gamma, center=w_star, log_prior=prior, mala=sampler == "mala",
+                   burn=burn, vectorized=True, seed=gen, progress=progress)
+    except FloatingPointError as exc:  # SamplerDivergenceError
+        raise EstimatorDivergenceError(f"llc: {exc}", chain=getattr(exc, "chain", None),
+                                       step=getattr(exc, "step", None),
+                                       partial=getattr(exc, "partial", None)) from exc
+    trace = (t * (res.loss - k_star)).numpy()
+    per_chain = trace.mean(axis=1)
+    value = float(per_chain.mean())
+    stderr = float(per_chain.std(ddof=1) / math.sqrt(n_chains))
+    exact = None
+    if want_exact and w_star.numel() <= 2 and gamma > 0:
+        exact = llc_target(potential, w_star, t, localization=gamma, prior=prior)
+    acc = res.acceptance.numpy() if res.acceptance is not None else np.full(n_chains, np.nan)
+    diag = RLCTDiagnostics("llc", np.array([t]), np.array([value]), np.array([stderr]),
+                           res.step_size.numpy(), acc, None, exact,
+                           f"λ̂ = nβ(E[K] − K*) at nβ = {t:.4g} ({sampler})", (), None, 0.0, n, beta)
+    return RLCTEstimate(value, stderr, None, per_chain, trace, diag)
+
+
+def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, progress, method,
+                     options) -> RLCTEstimate:
+    d = w_star.numel()
+    t_min = check_positive("t_min", options.pop("t_min", 1.0))
+    t_max = check_real("t_max", options.pop("t_max", 1e12 if d <= 3 else 1e8), low=t_min * 4)
+    ratio = check_real("ratio", options.pop("ratio", 2.0), low=1.05)
+    n_steps, burn = _pop_common_steps(options, 6000, 1500)
+    fit_min = check_positive("fit_min", options.pop("fit_min", 100.0))
+    m_opt = options.pop("multiplicity", None)
+    if m_opt is not None:
+        m_opt = check_int("multiplicity", m_opt, low=1, high=d)
+    thr = check_positive("spread_threshold", options.pop("spread_threshold", 0.3))
+    growth = check_positive("spread_growth", options.pop("spread_growth", 0.9))
+    n = check_real("n", options.pop("n", 1000), low=2.0)
+    n_blocks = check_int("n_blocks", options.pop("n_blocks", 4), low=2)
+    _no_more(options)
+    temps = _ladder(t_min, t_max, ratio)
+    ell = np.log(temps)
+    top = len(temps) - 1
+    span = ell[top] - ell[0]
+    r1 = int(np.argmin(np.abs(ell - (ell[0] + span / 3))))
+    r2 = int(np.argmin(np.abs(ell - (ell[0] + 2 * span / 3))))
+    run = run_ladder(potential, w_star, temps, n_chains=n_chains, n_steps=n_steps, burn=burn,
+                     localization=gamma, log_prior=prior, gen=gen, track=(r1, r2, top), init_jitter=1e-3,
+                     progress=progress, desc=method)
+    energy = run.energy - k_star                          # (T, C, S)
+    S = energy.shape[2]
+    blocks = np.array_split(np.arange(S), n_blocks)
+    bm = np.stack([energy[:, :, b].mean(-1) for b in blocks], axis=-1)  # (T, C, B)
+    if method == "scaling":
+        y = temps[:, None, None] * bm                      # g(t) per block
+        beta_fit = None
+    else:
+        betas = temps / n
+        y = betas[:, None, None] * (n * (bm + k_star))      # β E_β[nL] (offset n L* unknown to the fit)
+        beta_fit = betas
+    curve = y.mean(axis=(1, 2))
+    se = y.reshape(len(temps), -1).std(axis=1, ddof=1) / math.sqrt(y[0].size)
+    sel = temps >= fit_min
+    if sel.sum() < 4:
+        raise ValueError(f"`fit_min` = {fit_min} leaves fewer than 4 rungs in [{t_min}, {t_max}]")
+    if m_opt is None:
+        m, spread = _detect_multiplicity(run.log_cov, thr, growth)
+    else:
+        m, spread = m_opt, None
+
+    def fit(values, errs, mm):
+        bsel = beta_fit[sel] if beta_fit is not None else None
+        return _fit_g(ell[sel], values[sel], errs[sel], mm, bsel)
+
+    cands = []
+    for mm in sorted({1, m, min(m + 1, d)}):
+        try:
+            cands.append((mm, fit(curve, se, mm)))
+        except (RuntimeError, ValueError):
+            cands.append((mm, float("nan")))
+    value = dict(cands)[m]
+    # jackknife over chains
+    per_chain = []
+    for c in range(n_chains):
+        keep = [i for i in range(n_chains) if i != c]
+        yc = y[:, keep]
+        cc = yc.mean(axis=(1, 2))
+        sc = yc.reshape(len(temps), -1).std(axis=1, ddof=1) / math.sqrt(yc[0].size)
+        try:
+            per_chain.append(fit(cc, sc, m))
+        except (RuntimeError, ValueError):
+            per_chain.append(float("nan"))
+    per_chain = np.asarray(per_chain)
+    ok = per_chain[np.isfinite(per_chain)]
+    stderr = float(math.sqrt((len(ok) - 1) / len(ok) * np.sum((ok - ok.mean()) ** 2))) if len(ok) > 1 else float("nan")
+    if not math.isfinite(value):
+        raise EstimatorDivergenceError(f"{method}: the fit of g(t) with m = {m} failed", partial=curve)
+    form = "λ + a t^(−δ)" if m == 1 else f"λ − {m - 1}/(ln t + c)"
+    if method == "multitemp":
+        form = f"β E_β[nL] = nL*·β + [{form}] at t = nβ"
+    diag = RLCTDiagnostics(method, temps, curve, se, run.step_size, run.acceptance, run.swap_rate, None,
+                           f"{form}, fitted on t in [{temps[sel][0]:.3g}, {temps[-1]:.3g}]", tuple(cands),
+                           spread, 0.0, n if method == "multitemp" else None, None)
+    return RLCTEstimate(value, stderr, m, per_chain, bm.mean(-1) * temps[:, None], diag)
+
+
+def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_star: Any = None, *, n: int,
+                        method: str = "llc", seed: Any = None, progress: bool = True,
+                        **options: Any) -> RLCTEstimate:
+    """Estimate the (local) learning coefficient of a torch model on data, like devinterp.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; its parameters are flattened into one vector w.
+    data : tuple of tensors
+        ``(x, y)`` (inputs and targets), leading dimension the number of points.
+    loss_fn : callable
+        ``loss_fn(model_output, y) -> scalar`` mean loss (e.g. ``torch.nn.functional.mse_loss``
+        or a negative log likelihood).
+    w_star : tensor or None
+        The flat parameter vector to localize at (default: the model's current parameters).
+    n : int
+        The sample size that scales the loss (>= 2).
+    method : {"llc", "multitemp", "scaling"}, default "llc"
+        ``llc``: localized SGLD (mini-batches, ``batch_size`` option, default 100) at
+        β = 1/ln n, λ̂ = nβ(E[L_n] − L_n(w*)).  ``multitemp``: the full-batch empirical loss
+        on a β ladder, fitted with a free offset (see :func:`estimate_rlct`).
+        ``scaling``: needs ``population_loss=K`` (a batched callable of the flat vector).
+    seed : int, numpy or torch Generator, optional
+    progress : bool, default True
+    **options
+        As for :func:`estimate_rlct`, plus ``batch_size`` (llc) and ``population_loss``.
+
+    Returns
+    -------
+    RLCTEstimate
+
+    Raises
+    ------
+    ValueError
+        Bad input (``n < 2``, mismatched data), or ``scaling`` without ``population_loss``.
+    """
+    from torch.func import functional_call, vmap
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    n = check_int("n", n, low=2)
+    method = check_choice("method", method, METHODS)
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError("`data` must be a tuple (x, y) of tensors")
+    x, y = (torch.as_tensor(v) for v in data)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"`data` x and y must have the same number of points, got {x.shape[0]} and {y.shape[0]}")
+    names = [k for k, _ in model.named_parameters()]
+    shapes = [p.shape for _, p in model.named_parameters()]
+    sizes = [p.numel() for _, p in model.named_parameters()]
+    dtype = next(model.parameters()).dtype
+    if w_star is None:
+        w_star = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    w_star = torch.as_tensor(w_star, dtype=dtype).reshape(-1)
+    if w_star.numel() != sum(sizes):
+        raise ValueError(f"`w_star` must have {sum(sizes)} entries (the model's parameters), got {w_star.numel()}")
+
+    def unflat(w):
+        out, i = {}, 0
+        for nm, sh, sz in zip(names, shapes, sizes):
+            out[nm] = w[i:i + sz].reshape(sh)
+            i += sz
+        return out
+
+    def loss_one(w, xb, yb):
+        return loss_fn(functional_call(model, unflat(w), (xb,)), yb)
+
+    gen = as_torch_generator(seed)
+    gamma = check_positive("localization", options.pop("localization", 100.0))
+    n_chains = check_int("n_chains", options.pop("n_chains", 8), low=2)
+    t0 = time.perf_counter()
+    if method == "llc":
+        from bayes import sgld
+
+        beta = check_positive("beta", options.pop("beta", 1.0 / math.log(n)))
+        n_steps, burn = _pop_common_steps(options, 2000, 500)
+        batch_size = check_int("batch_size", options.pop("batch_size", min(100, x.shape[0])), low=1,
+                               high=x.shape[0])
+        step_size = check_positive("step_size", options.pop("step_size", 1e-4))
+        sampler = check_choice("sampler", options.pop("sampler", "sgld"), ("sgld", "mala"))
+        _no_more(options)
+        with torch.no_grad():
+            l_star = float(loss_one(w_star, x, y))
+        try:
+            res = sgld(loss_one, w_star, (x, y), n_chains=n_chains, n_steps=n_steps, step_size=step_size,
+                       beta=beta, n=n, localization=gamma, batch_size=None if sampler == "mala" else batch_size,
+                       mala=sampler == "mala", burn=burn, record="full" if sampler == "mala" else "batch",
+                       seed=gen, progress=progress)
+        except FloatingPointError as exc:
+            raise EstimatorDivergenceError(f"llc: {exc}", chain=getattr(exc, "chain", None),
+                                           step=getattr(exc, "step", None),
+                                           partial=getattr(exc, "partial", None)) from exc
+        trace = (n * beta * (res.loss - l_star)).numpy()
+        per_chain = trace.mean(axis=1)
+        value = float(per_chain.mean())
+        stderr = float(per_chain.std(ddof=1) / math.sqrt(n_chains))
+        acc = res.acceptance.numpy() if res.acceptance is not None else np.full(n_chains, np.nan)
+        diag = RLCTDiagnostics("llc", np.array([n * beta]), np.array([value]), np.array([stderr]),
+                               res.step_size.numpy(), acc, None, None,
+                               f"λ̂ = nβ(E[L_n] − L_n(w*)) at nβ = {n * beta:.4g} ({sampler})", (), None,
+                               time.perf_counter() - t0, float(n), beta)
+        return RLCTEstimate(value, stderr, None, per_chain, trace, diag)
+    if method == "scaling":
+        pop = options.pop("population_loss", None)
+        if pop is None:
+            raise ValueError("method='scaling' needs the population loss: pass `population_loss=K` (a batched "
+                             "callable of the flat parameter vector); with data only use 'llc' or 'multitemp'")
+        return estimate_rlct(pop, w_star, method="scaling", seed=gen, progress=progress, localization=gamma,
+                             n_chains=n_chains, **options)
+    v_loss = vmap(loss_one, in_dims=(0, None, None))
+
+    def empirical(w):
+        lead = w.shape[:-1]
+        return v_loss(w.reshape(-1, w.shape[-1]), x, y).reshape(lead)
+
+    options.setdefault("t_max", float(n))
+    options.setdefault("fit_min", 10.0)
+    return estimate_rlct(empirical, w_star, method="multitemp", seed=gen, progress=progress,
+                         localization=gamma, n_chains=n_chains, n=n, **options)

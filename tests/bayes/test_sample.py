@@ -1,0 +1,165 @@
+"""bayes.sample: emcee driver against the exact conjugate posteriors.
+
+Tolerances are 4 Monte Carlo standard errors (sd / sqrt(ESS), ArviZ bulk ESS);
+each statistical test has a negative control (a wrong posterior must fail it).
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from bayes.conjugate import LinearRegressionModel, NormalMeanModel
+from bayes.errors import SamplerDivergenceError, ShortChainWarning
+from bayes.posterior import GaussianPrior, tempered
+from bayes.sample import (diagnostics, draws, energy_draws, ess, integrated_time, mean_with_error,
+                          posterior_mean, rhat, sample)
+
+NM = NormalMeanModel.simulate(40, theta=0.8, sigma=1.2, prior_mean=-0.5, prior_std=1.5, seed=3)
+LR = LinearRegressionModel.simulate(30, 2, sigma=0.9, prior_std=1.2, seed=4)
+
+
+def _moment_z(idata, post):
+    """z-scores of sampled means and variances against the exact Gaussian posterior."""
+    w = draws(idata)
+    zs = []
+    for j in range(w.shape[-1]):
+        m = mean_with_error(w[..., j])
+        zs.append((m.mean - post.mean[j]) / m.stderr)
+        v = mean_with_error((w[..., j] - post.mean[j]) ** 2)
+        zs.append((v.mean - post.cov[j, j]) / v.stderr)
+    return np.array(zs)
+
+
+@pytest.mark.parametrize("model", [NM, LR], ids=["normal_mean", "linreg"])
+@pytest.mark.parametrize("beta", [0.1, 0.5, 1.0, 2.0])
+def test_tempered_moments_within_4_mcse(model, beta):
+    idata = sample(model.density(beta), np.zeros(model.dim), 1500, seed=10, progress=False, quiet=True)
+    z = _moment_z(idata, model.posterior(beta))
+    assert np.all(np.abs(z) < 4), z
+    e = posterior_mean(idata, "energy")
+    assert abs(e.mean - model.mean_energy(beta)) < 4 * e.stderr
+
+
+@pytest.mark.parametrize("beta", [0.5, 2.0])
+def test_negative_control_wrong_posterior_fails(beta):
+    # sampling the posterior at 1.5 beta must fail the same 4-MCSE test against the beta values
+    idata = sample(LR.density(1.5 * beta), np.zeros(2), 1500, seed=10, progress=False, quiet=True)
+    z = _moment_z(idata, LR.posterior(beta))
+    assert np.any(np.abs(z) > 4), z
+
+
+def test_records_energy_and_log_prior_of_every_draw():
+    dens = LR.density(0.7)
+    idata = sample(dens, np.zeros(2), 300, burn=50, thin=2, seed=1, progress=False, quiet=True)
+    w = draws(idata)
+    assert w.shape == (32, 125, 2)
+    np.testing.assert_allclose(energy_draws(idata), LR.energy(w), rtol=1e-12)
+    np.testing.assert_allclose(idata.sample_stats["log_prior"].values, LR.log_prior(w), rtol=1e-12)
+    np.testing.assert_allclose(idata.sample_stats["log_likelihood"].values, LR.log_likelihood(w), rtol=1e-12)
+    np.testing.assert_allclose(idata.sample_stats["lp"].values, dens(w.reshape(-1, 2)).reshape(32, 125),
+                               rtol=1e-12)
+
+
+def test_non_vectorised_density_gives_same_draws():
+    dens = LR.density(1.0)
+    slow = tempered(lambda v: float(LR.log_likelihood(v)), lambda v: float(LR.log_prior(v)), 1.0,
+                    vectorized=False, dim=2)
+    a = sample(dens, np.zeros(2), 60, seed=7, progress=False, quiet=True)
+    b = sample(slow, np.zeros(2), 60, seed=7, progress=False, quiet=True)
+    np.testing.assert_allclose(draws(a), draws(b), rtol=1e-10)
+    np.testing.assert_allclose(energy_draws(a), energy_draws(b), rtol=1e-10)
+
+
+def test_plain_callable_and_seed_reproducibility():
+    f = (lambda w: -0.5 * (w ** 2).sum(-1))
+    a = sample(f, np.zeros(3), 200, seed=5, progress=False, quiet=True)
+    b = sample(f, np.zeros(3), 200, seed=np.random.default_rng(5), progress=False, quiet=True)
+    np.testing.assert_array_equal(draws(a), draws(b))
+    assert "energy" not in a.sample_stats and "lp" in a.sample_stats
+    c = sample(f, np.zeros(3), 200, seed=6, progress=False, quiet=True)
+    assert not np.array_equal(draws(a), draws(c))
+
+
+def test_diagnostics_and_arviz_interop():
+    import arviz as az
+
+    idata = sample(NM.density(1.0), [0.0], 800, seed=2, progress=False, quiet=True)
+    dg = diagnostics(idata)
+    assert 0.2 < dg.acceptance < 0.95
+    assert dg.autocorr_time.shape == (1,) and dg.autocorr_time[0] > 1
+    assert dg.ess[0] > 100 and abs(dg.rhat[0] - 1) < 0.1
+    summary = az.summary(idata, var_names=["w"])
+    assert summary.shape[0] == 1
+    assert float(np.asarray(az.ess(idata)["w"]).ravel()[0]) == pytest.approx(dg.ess[0])
+
+
+def test_short_chain_warns():
+    with pytest.warns(ShortChainWarning, match="shorter than 50 autocorrelation times"):
+        sample(NM.density(1.0), [0.0], 60, seed=0, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sample(NM.density(1.0), [0.0], 60, seed=0, progress=False, quiet=True)
+
+
+def test_integrated_time_ar1_oracle():
+    # AR(1) with phi: tau = (1 + phi)/(1 - phi) exactly
+    rng = np.random.default_rng(0)
+    phi, n = 0.6, 40_000
+    x = np.zeros((4, n))
+    e = rng.standard_normal((4, n))
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + e[:, t]
+    assert integrated_time(x)[0] == pytest.approx(4.0, rel=0.1)
+    assert ess(x)[0] == pytest.approx(4 * n / 4.0, rel=0.15)
+    assert abs(rhat(x)[0] - 1) < 0.01
+
+
+def test_nan_density_raises_with_step_and_partial():
+    def bad(w):
+        out = -0.5 * (w ** 2).sum(-1)
+        out[w[:, 0] > 1.5] = np.nan
+        return out
+
+    with pytest.raises(SamplerDivergenceError, match="NaN for walker") as info:
+        sample(bad, np.zeros(1), 2000, seed=0, progress=False, quiet=True)
+    assert info.value.step >= 1 and info.value.chain is not None
+    assert info.value.partial is None or info.value.partial.shape[1:] == (32, 1)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(initial=np.zeros((3, 2))), ValueError, r"at least 2 \* ndim = 4 walkers"),
+    (dict(initial=np.zeros(2), n_walkers=3), ValueError, r"`n_walkers` must be >= 2 \* ndim = 4"),
+    (dict(initial=np.zeros((8, 2)), n_walkers=10), ValueError, "does not match the 8 rows"),
+    (dict(initial=np.zeros((8, 2))), ValueError, "degenerate"),
+    (dict(initial=np.zeros((2, 2, 2))), ValueError, "`initial` must have ndim"),
+    (dict(initial=np.zeros(3)), ValueError, "has 3 parameters per walker but the density has dim = 2"),
+    (dict(initial=[np.nan, 0.0]), ValueError, "`initial` must be finite"),
+    (dict(initial=np.zeros(2), n_steps=0), ValueError, "`n_steps` must be >= 2"),
+    (dict(initial=np.zeros(2), burn=100), ValueError, "`burn` must be < `n_steps`"),
+    (dict(initial=np.zeros(2), thin=0), ValueError, "`thin` must be >= 1"),
+    (dict(initial=np.zeros(2), n_steps=10.5), TypeError, "`n_steps` must be an integer"),
+])
+def test_bad_inputs_raise_before_sampling(kwargs, err, match):
+    calls = []
+    dens = LR.density(1.0)
+
+    def counting(w):
+        calls.append(1)
+        return dens(w)
+
+    counting.dim = 2
+    args = dict(n_steps=100)
+    args.update(kwargs)
+    with pytest.raises(err, match=match):
+        sample(counting, args.pop("initial"), args.pop("n_steps"), progress=False, **args)
+    assert not calls
+
+
+def test_start_outside_support_raises():
+    dens = tempered(lambda w: -(w ** 2).sum(-1), __import__("bayes").UniformPrior(0, 1, dim=1), 1.0)
+    with pytest.raises(ValueError, match="not finite at initial walker"):
+        sample(dens, [2.0], 100, progress=False)
+    with pytest.raises(ValueError, match="`beta` must be a non-negative"):
+        tempered(lambda w: 0.0, GaussianPrior(), -0.5)

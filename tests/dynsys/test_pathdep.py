@@ -1,0 +1,294 @@
+"""Tests of dynsys.pathdep: the vmapped ensemble against torch.optim, alignment, growth fits."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dynsys.errors import DivergenceError
+from dynsys.pathdep import (PathDepResult, _unflatten, align_mlp, batch_schedule, fit_growth,
+                            interpolation_losses, mlp, run_experiment, train_ensemble)
+
+
+def _data(n=60, d=5, k=3, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g, dtype=dtype)
+    y = (X[:, :k].argmax(dim=1)).long()
+    return X, y
+
+
+def _flat(net):
+    return torch.cat([p.detach().reshape(-1) for p in net.parameters()]).double().numpy()
+
+
+def _sequential(net, flat_rows, X, y, scheds, opt_name, kws):
+    """Independent oracle: one nn.Module + torch.optim loop per copy."""
+    outs = []
+    for i, row in enumerate(flat_rows):
+        m = copy.deepcopy(net)
+        with torch.no_grad():
+            params = _unflatten(net, row[None], X.dtype)
+            for k, p in m.named_parameters():
+                p.copy_(params[k][0])
+        kw = kws[i]
+        opt = (torch.optim.Adam(m.parameters(), **kw) if opt_name == "adam"
+               else torch.optim.SGD(m.parameters(), **kw))
+        sched = scheds[i]
+        for t in range(sched.shape[0]):
+            idx = torch.as_tensor(sched[t])
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(m(X[idx]), y[idx]).backward()
+            opt.step()
+        outs.append(_flat(m))
+    return np.stack(outs)
+
+
+@pytest.mark.parametrize("opt_name, kw", [
+    ("sgd", dict(lr=0.1, weight_decay=0.01)),
+    ("momentum", dict(lr=0.05, momentum=0.9)),
+    ("nesterov", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)),
+    ("adam", dict(lr=1e-2, weight_decay=1e-3)),
+])
+def test_ensemble_matches_sequential_torch_optim(opt_name, kw):
+    X, y = _data()
+    net = mlp((5, 7, 3), seed=1, dtype=torch.float64)
+    w0 = _flat(net)
+    rows = w0[None] + 0.1 * np.random.default_rng(0).standard_normal((3, w0.size))
+    sched = batch_schedule(60, 10, 3, seed=0)
+    run = train_ensemble(net, _unflatten(net, rows, torch.float64), X, y, sched, optimizer=opt_name,
+                         checkpoints=[0, 5, sched.shape[0]], progress=False,
+                         **{k: v for k, v in kw.items() if k != "nesterov"},
+                         nesterov=kw.get("nesterov", False))
+    ref = _sequential(net, rows, X, y, [sched] * 3, opt_name,
+                      [{k: v for k, v in kw.items()}] * 3)
+    np.testing.assert_allclose(run.weights[:, -1], ref, atol=1e-12, rtol=1e-10)
+    np.testing.assert_array_equal(run.steps, [0, 5, sched.shape[0]])
+    np.testing.assert_allclose(run.weights[:, 0], rows)
+
+
+def test_per_copy_hyperparameters_and_schedules():
+    X, y = _data(seed=2)
+    net = mlp((5, 6, 3), seed=0, dtype=torch.float64)
+    rows = np.repeat(_flat(net)[None], 2, axis=0)
+    s1 = batch_schedule(60, 12, 2, seed=1)
+    s2 = batch_schedule(60, 12, 2, seed=2)
+    lrs, moms = [0.05, 0.2], [0.0, 0.5]
+    run = train_ensemble(net, _unflatten(net, rows, torch.float64), X, y, np.stack([s1, s2]),
+                         optimizer="momentum", lr=lrs, momentum=moms, progress=False)
+    ref = _sequential(net, rows, X, y, [s1, s2], "momentum",
+                      [dict(lr=lrs[i], momentum=moms[i]) for i in range(2)])
+    np.testing.assert_allclose(run.weights[:, -1], ref, atol=1e-12)
+
+
+def test_divergence_raises_with_partial():
+    X, y = _data()
+    X = X * 1e3
+    net = mlp((5, 7, 3), seed=1, dtype=torch.float64)
+    rows = _flat(net)[None]
+    with pytest.raises(DivergenceError) as info:
+        train_ensemble(net, _unflatten(net, rows, torch.float64), X, y,
+                       batch_schedule(60, 10, 20, seed=0), lr=1e30, progress=False)
+    assert info.value.step is not None and info.value.partial.weights.shape[0] == 1
+
+
+# --------------------------------------------------------------------------- alignment
+@given(st.integers(0, 2 ** 31 - 1), st.sampled_from([(4, 6, 3), (3, 5, 4, 2)]))
+@settings(max_examples=10)
+def test_alignment_undoes_a_permutation(seed, sizes):
+    net = mlp(sizes, seed=seed, dtype=torch.float64)
+    w = _flat(net)
+    permuted = copy.deepcopy(net)
+    rng = np.random.default_rng(seed)
+    linears = [m for m in permuted if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for a, b in zip(linears[:-1], linears[1:]):
+            p = torch.as_tensor(rng.permutation(a.out_features))
+            a.weight.copy_(a.weight[p])
+            a.bias.copy_(a.bias[p])
+            b.weight.copy_(b.weight[:, p])
+    wp = _flat(permuted)
+    x = torch.randn(9, sizes[0], dtype=torch.float64)
+    # permutation symmetry (note 001): same function
+    torch.testing.assert_close(permuted(x), net(x), rtol=1e-12, atol=1e-12)
+    aligned, _ = align_mlp(net, w, wp)
+    np.testing.assert_allclose(aligned, w, atol=1e-14)
+    # aligning never increases the distance, and keeps the function
+    other = _flat(mlp(sizes, seed=seed + 1, dtype=torch.float64))
+    al2, _ = align_mlp(net, w, other)
+    assert np.linalg.norm(al2 - w) <= np.linalg.norm(other - w) + 1e-12
+    n2 = copy.deepcopy(net)
+    torch.nn.utils.vector_to_parameters(torch.as_tensor(other), n2.parameters())
+    n3 = copy.deepcopy(net)
+    torch.nn.utils.vector_to_parameters(torch.as_tensor(al2), n3.parameters())
+    torch.testing.assert_close(n3(x), n2(x), rtol=1e-10, atol=1e-10)
+
+
+def test_align_bad_model_and_sizes():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    with pytest.raises(TypeError, match="Sequential of Linear"):
+        align_mlp(net, np.zeros(26), np.zeros(26))
+    with pytest.raises(ValueError, match="`w_ref` must have"):
+        align_mlp(mlp((3, 4, 2)), np.zeros(5), np.zeros(26))
+
+
+def test_interpolation_endpoints_and_constant_path():
+    X, y = _data()
+    a = mlp((5, 7, 3), seed=0, dtype=torch.float64)
+    b = mlp((5, 7, 3), seed=1, dtype=torch.float64)
+    alphas, L = interpolation_losses(a, _flat(a), _flat(b), X, y, n_points=5)
+    la = torch.nn.functional.cross_entropy(a(X), y).item()
+    lb = torch.nn.functional.cross_entropy(b(X), y).item()
+    assert L[0, 0] == pytest.approx(la, rel=1e-12) and L[0, -1] == pytest.approx(lb, rel=1e-12)
+    np.testing.assert_allclose(alphas, np.linspace(0, 1, 5))
+
+
+# --------------------------------------------------------------------------- experiments
+@pytest.fixture(scope="module")
+def small_run():
+    X, y = _data(n=80, d=6, k=4, seed=3, dtype=torch.float32)
+    return run_experiment(X[:60], y[:60], X_test=X[60:], y_test=y[60:], hidden=(8,),
+                          eps=[0.1, 0.5], n_copies=3, n_epochs=3, batch_size=10,
+                          optimizer="momentum", momentum=0.5, lr=0.1, keep_weights=True,
+                          seed=0, progress=False)
+
+
+def test_experiment_metrics_consistent(small_run):
+    r = small_run
+    n = 1 + 2 * 3
+    assert r["d_w"].shape == (n, len(r.steps)) and r.steps[0] == 0
+    np.testing.assert_allclose(r["d_w"][1:4, 0], 0.1, rtol=1e-5)
+    np.testing.assert_allclose(r["d_w"][4:, 0], 0.5, rtol=1e-5)
+    np.testing.assert_allclose(r["w_norm"][:, 0], r["w_norm"][0, 0], rtol=1e-5)  # sphere sampler
+    for k in ("d_w", "d_w_perm", "d_train_loss", "d_test_acc"):
+        np.testing.assert_array_equal(r[k][0], 0.0)
+    np.testing.assert_array_equal(r["cf_train_acc"][0], 1.0)
+    assert np.all(r["d_w_perm"] <= r["d_w"] + 1e-6)
+    np.testing.assert_allclose(r["d_w_rel"], r["d_w"] / r["w_norm"][:1])
+    np.testing.assert_allclose(r["d_train_loss"], r["train_loss"] - r["train_loss"][:1])
+    assert np.all(r["interp_barrier"] >= -1e-6)
+    np.testing.assert_allclose(np.linalg.norm(r.weights - r.weights[:1], axis=2), r["d_w"])
+    assert r.epochs[-1] == pytest.approx(3.0)
+
+
+def test_result_save_load_xarray_plot(small_run, tmp_path):
+    path = small_run.save(tmp_path / "run.npz")
+    back = PathDepResult.load(path)
+    np.testing.assert_array_equal(back["d_w"], small_run["d_w"])
+    np.testing.assert_array_equal(back.weights, small_run.weights)
+    assert back.kind == "init"
+    ds = small_run.to_xarray()
+    assert ds["d_w"].dims == ("copy", "step") and "eps" in ds.coords
+    fig = small_run.plot("d_w", fit=True)
+    assert fig.axes and fig.axes[0].get_xlabel() == "epoch"
+    with pytest.raises(KeyError, match="no metric"):
+        small_run["nope"]
+
+
+@pytest.mark.parametrize("kind, eps", [("lr", 0.01), ("momentum", 0.1), ("weight_decay", 0.01),
+                                       ("batch_order", 1)])
+def test_other_perturbation_kinds(kind, eps):
+    X, y = _data(n=40, seed=4, dtype=torch.float32)
+    r = run_experiment(X, y, hidden=(6,), kind=kind, eps=eps, n_copies=2, n_epochs=2,
+                       batch_size=10, optimizer="momentum", lr=0.1, momentum=0.5,
+                       seed=1, progress=False, align=False)
+    np.testing.assert_array_equal(r["d_w"][:, 0], 0.0)  # same start
+    assert np.all(r["d_w"][1:, -1] > 0)                # but different ends
+    assert "d_w_perm" not in r.data
+
+
+def test_same_seed_same_result():
+    X, y = _data(n=40, seed=5, dtype=torch.float32)
+    kw = dict(hidden=(5,), eps=0.2, n_copies=2, n_epochs=1, batch_size=10, seed=3, progress=False)
+    np.testing.assert_array_equal(run_experiment(X, y, **kw)["d_w"], run_experiment(X, y, **kw)["d_w"])
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    (dict(eps=-0.1), ValueError, "`eps` must be >= 0"),
+    (dict(eps=1e6), ValueError, r"`eps` must be <= 2 \|w0\|"),
+    (dict(kind="width"), ValueError, "`kind`"),
+    (dict(kind="batch_order", eps=0.5), ValueError, "whole numbers"),
+    (dict(kind="lr", eps=1.0, lr=0.1, optimizer="sgd"), None, None),
+    (dict(kind="momentum", eps=2.0, optimizer="momentum"), ValueError, "outside its range"),
+    (dict(batch_size=0), ValueError, "`batch_size`"),
+    (dict(n_copies=0), ValueError, "`n_copies`"),
+    (dict(eps=[]), ValueError, "at least one value"),
+    (dict(align=True, model=torch.nn.Sequential(torch.nn.Linear(5, 3), torch.nn.Tanh())),
+     TypeError, "align=True"),
+])
+def test_bad_options(kwargs, exc, msg):
+    X, y = _data(n=30, seed=6, dtype=torch.float32)
+    base = dict(hidden=(4,), n_copies=1, n_epochs=1, batch_size=10, progress=False)
+    base.update(kwargs)
+    if exc is None:
+        run_experiment(X, y, **base)
+        return
+    with pytest.raises(exc, match=msg):
+        run_experiment(X, y, **base)
+
+
+@pytest.mark.parametrize("X, y, exc, msg", [
+    (torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), ValueError, "non-empty"),
+    (torch.zeros(5, 3), torch.zeros(4, dtype=torch.long), ValueError, r"`y` must have shape \(5,\)"),
+    (torch.zeros(5, 3), torch.zeros(5), TypeError, "integer class labels"),
+    (torch.full((5, 3), float("nan")), torch.zeros(5, dtype=torch.long), ValueError, "finite"),
+])
+def test_bad_data(X, y, exc, msg):
+    with pytest.raises(exc, match=msg):
+        run_experiment(X, y, hidden=(3,), n_copies=1, n_epochs=1, batch_size=1, progress=False)
+
+
+# --------------------------------------------------------------------------- growth laws
+@pytest.mark.parametrize("law, f", [
+    ("linear", lambda t: 0.3 + 0.05 * t),
+    ("exponential", lambda t: 0.01 * np.exp(0.08 * t)),
+    ("sqrt", lambda t: 0.2 + 0.4 * np.sqrt(t)),
+    ("power", lambda t: 0.01 * t ** 2.5),
+])
+def test_fit_growth_identifies_law(law, f):
+    t = np.arange(1.0, 81.0)
+    rng = np.random.default_rng(0)
+    d = f(t) * (1 + 0.01 * rng.standard_normal(t.size))
+    g = fit_growth(t, d)
+    assert g.best == law and g.best_bic == law
+    assert g.delta_aic[law] == 0.0
+
+
+def test_fit_growth_parameters_and_window():
+    t = np.linspace(0, 100, 201)
+    d = np.where(t < 10, 0.1 * np.exp(0.3 * t), 0.1 * np.exp(3.0) * (1 + 0.3 * (t - 10)))
+    early = fit_growth(t, d, window=(0, 10))
+    late = fit_growth(t, d, window=(20, 100))
+    assert early.best == "exponential"
+    assert early.laws["exponential"].params[1] == pytest.approx(0.3, rel=1e-6)
+    assert late.best == "linear"
+    assert late.laws["linear"].params[1] == pytest.approx(0.1 * np.exp(3.0) * 0.3, rel=1e-9)
+    assert late.window == (20.0, 100.0) and late.n == 161
+
+
+@given(st.floats(0.1, 10), st.floats(-5, 5), st.floats(0.01, 3))
+@settings(max_examples=15)
+def test_fit_growth_linear_exact_and_scale_invariant(scale, a, b):
+    t = np.arange(0.0, 20.0)
+    d = a + b * t
+    g = fit_growth(t, d, laws=("linear", "sqrt"))
+    assert g.laws["linear"].params == pytest.approx((a, b), abs=1e-8 * (1 + abs(a)))
+    g2 = fit_growth(t, scale * d, laws=("linear", "sqrt"))
+    assert g2.best == g.best
+
+
+@pytest.mark.parametrize("t, d, kw, msg", [
+    (np.arange(5.0), np.arange(4.0), {}, "does not match"),
+    (np.arange(3.0), np.arange(3.0), {}, "at least 4 points"),
+    (np.arange(5.0), np.array([1, 2, np.nan, 4, 5.0]), {}, "finite"),
+    (np.arange(5.0), np.arange(5.0) + 1, {"laws": ("cubic",)}, "`laws`"),
+    (np.arange(5.0), np.arange(5.0) + 1, {"laws": ("power",)}, "power law needs t > 0"),
+    (np.arange(5.0), np.arange(5.0) + 1, {"window": (3, 1)}, "`window`"),
+])
+def test_fit_growth_bad_inputs(t, d, kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        fit_growth(t, d, **kw)
