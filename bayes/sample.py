@@ -33,10 +33,12 @@ from bayes._checks import as_generator, check_array, check_int
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
 __all__ = ["sample", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
-           "posterior_mean", "integrated_time", "ess", "rhat"]
+           "posterior_mean", "mean_with_error", "integrated_time", "ess", "rhat"]
 
 #: A run should be at least this many autocorrelation times long (emcee's rule of thumb).
 MIN_TAU_MULTIPLE = 50
+#: Largest (steps x walkers x walkers) comparison table of the fast energy lookup.
+_FAST_LOOKUP_MAX = 50_000_000
 
 
 class SampleDiagnostics(NamedTuple):
@@ -257,8 +259,9 @@ class _Recorder:
             return logp
         lp = np.asarray(lp, dtype=float)
         en = np.asarray(en, dtype=float)
-        logp = lp if b == 0.0 else np.where(np.isfinite(lp), lp - b * np.where(np.isfinite(lp), en, 0.0), -np.inf)
-        _check_nan(logp)
+        logp = lp if b == 0.0 else lp - b * en     # parts() gives en = +inf where lp = -inf
+        if np.isnan(logp).any():
+            _check_nan(logp)
         self.log.append((self.step, w, en, lp))
         return logp
 
@@ -273,6 +276,18 @@ class _Recorder:
         moved = np.any(full[1:] != full[:-1], axis=-1)                # (n, k)
         idx = np.where(np.concatenate([np.ones((1, k), bool), moved]), np.arange(n + 1)[:, None], 0)
         last = np.maximum.accumulate(idx, axis=0)                     # last step each walker moved
+        if tags.shape[0] == (n + 1) * k and np.array_equal(tags, np.repeat(np.arange(n + 1), k)) \
+                and (n + 1) * k * k <= _FAST_LOOKUP_MAX:
+            # fast path (one proposal per walker per step, as in emcee's red-blue moves): within each
+            # step, find the proposal each moved walker took by comparing with the k proposals
+            blk = pts.reshape(n + 1, k, d)
+            eq = blk[1:, None, :, 0] == full[1:, :, None, 0]            # (n, walker, proposal)
+            m = eq.argmax(-1)
+            got = np.take_along_axis(blk[1:], m[..., None], axis=1)    # (n, k, d)
+            if np.all(~moved | (eq.any(-1) & np.all(got == full[1:], axis=-1))):
+                rows = np.concatenate([np.arange(k)[None, :], m], axis=0) + (np.arange(n + 1) * k)[:, None]
+                src = np.take_along_axis(rows, last, axis=0)[1:]       # log row of each draw
+                return en[src], lp[src]
         need = np.unique(last.ravel() * k + np.tile(np.arange(k), n + 1))
         qs, qw = need // k, need % k
         qpts = full[qs, qw]

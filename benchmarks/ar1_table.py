@@ -19,8 +19,12 @@ import numpy as np
 
 
 def table(reps: int = 200, seed: int = 0) -> str:
+    import logging
+
     import arviz as az
     import emcee
+
+    logging.getLogger("emcee").setLevel(logging.ERROR)  # short-chain notices, expected at N = 1e3
 
     from dynsys.autocorr import ar1_series, autocorr_time
 

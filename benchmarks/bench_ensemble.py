@@ -41,12 +41,15 @@ def run(quick: bool) -> list[BenchResult]:
     torch.set_num_threads(1)
     d = load_digits_tensors(seed=0)
     X, y = d.X_train, d.y_train
-    n_copies = 10
     n_epochs = 2 if quick else 5
     results = []
-    for opt_name, kw in (("sgd", dict(lr=0.05)), ("momentum", dict(lr=0.05, momentum=0.9)),
-                         ("adam", dict(lr=1e-3, weight_decay=1e-4))):
-        net = mlp((64, 100, 10), seed=0)
+    configs = [((64, 100, 10), 10, "sgd", dict(lr=0.05)),
+               ((64, 100, 10), 10, "momentum", dict(lr=0.05, momentum=0.9)),
+               ((64, 100, 10), 10, "adam", dict(lr=1e-3, weight_decay=1e-4)),
+               ((64, 32, 10), 10, "sgd", dict(lr=0.05)),
+               ((64, 100, 10), 30, "sgd", dict(lr=0.05))]
+    for sizes, n_copies, opt_name, kw in configs:
+        net = mlp(sizes, seed=0)
         w0 = torch.cat([p.detach().reshape(-1) for p in net.parameters()]).double().numpy()
         flat = w0[None] + 0.01 * np.random.default_rng(0).standard_normal((n_copies, w0.size))
         params = _unflatten(net, flat, torch.float32)
@@ -56,7 +59,8 @@ def run(quick: bool) -> list[BenchResult]:
                             repeat=3)
         peer, seq = timeit(lambda: _sequential(net, params, X, y, sched, opt_name, kw), repeat=3)
         err = float(np.max(np.abs(run_.weights[:, -1] - seq)))
+        arch = "-".join(str(s) for s in sizes)
         results.append(BenchResult(
-            f"{n_copies} copies, MLP 64-100-10, {sched.shape[0]} steps, {opt_name}", ours,
-            "10 torch.optim loops", peer, note=f"max |w diff| = {err:.1e} (float32)"))
+            f"{n_copies} copies, MLP {arch}, {sched.shape[0]} steps, {opt_name}", ours,
+            f"{n_copies} torch.optim loops", peer, note=f"max abs(w diff) = {err:.1e} (float32)"))
     return results

@@ -39,11 +39,11 @@ def run(quick: bool) -> list[BenchResult]:
     T = 200 if quick else 1000
     results = []
     for D in ((160,) if quick else (160, 1000)):
-        t_ours, ours = timeit(lambda: lattice_walk(D, T, W, seed=1, progress=False), repeat=3)
+        t_ours, ours = timeit(lambda: lattice_walk(D, T, W, seed=1, progress=False), repeat=5)
         np.random.seed(1)
         t_peer, peer = timeit(lambda: random_hyperwalk(D, W, T), repeat=1)
         g = torch.Generator().manual_seed(0)
-        t_floor, _ = timeit(lambda: torch.randint(0, 2 * D, (2, T, W), generator=g), repeat=3)
+        t_floor, _ = timeit(lambda: torch.randint(0, 2 * D, (2, T, W), generator=g), repeat=5)
         ms_o = float((ours[:, -1] ** 2).mean())
         ms_p = float((peer[:, -1] ** 2).mean())
         se_o = float((ours[:, -1] ** 2).std(ddof=1) / np.sqrt(W))

@@ -192,7 +192,7 @@ def _acf_rows(x2: np.ndarray, lags: int | None = None) -> np.ndarray:
         block = x2[start:start + rows]
         centred = block - block.mean(axis=1, keepdims=True)
         acov = _acov_full(centred) if full else _acov_blocked(centred, lags)
-        zero = acov[:, 0] <= 0.0
+        zero = (acov[:, 0] <= 0.0) | (np.ptp(block, axis=1) == 0.0)
         if np.any(zero):
             bad = int(start + np.flatnonzero(zero)[0])
             raise ValueError(f"`x` series number {bad} (in C order over the non-time axes) is "

@@ -317,6 +317,8 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
                                              betas=base["betas"], eps=base["eps"], validate=False)
         if t + 1 in wanted:
             snap(t + 1)
+        elif not bool(torch.isfinite(cur).all()):
+            snap(t + 1)  # raises DivergenceError naming the step, with the run so far
     cur = views(cur.detach())
     return EnsembleRun(np.array(steps_out), np.stack(weights_out, axis=1), cur)
 
@@ -745,6 +747,8 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         raise ValueError("`eps` must contain at least one value, got an empty sequence")
     for e in eps_list:
         check_real("eps", e, low=0.0)
+    if kind == "momentum" and optimizer not in ("momentum", "nesterov"):
+        raise ValueError(f"`kind` 'momentum' needs optimizer 'momentum' or 'nesterov', got {optimizer!r}")
     if kind == "batch_order" and any(e != int(e) for e in eps_list):
         raise ValueError(f"`eps` must be whole numbers of swaps for kind 'batch_order', got {eps_list}")
     rng = as_generator(seed)
@@ -1090,7 +1094,9 @@ def _fit_law(name: str, t: np.ndarray, d: np.ndarray) -> GrowthLaw:
         rss = float(resid @ resid)
         params = tuple(float(p) for p in popt)
         se = tuple(float(s) for s in np.sqrt(np.abs(np.diag(pcov))))
-    rss_eff = max(rss, 1e-300 * n)
+    # residuals at rounding level are indistinguishable: floor the rss there, so that
+    # laws fitting exactly are ranked by their number of parameters
+    rss_eff = max(rss, n * (1e-12 * float(np.max(np.abs(d)) or 1.0)) ** 2)
     k = len(params) + 1
     aic = n * math.log(rss_eff / n) + 2 * k
     bic = n * math.log(rss_eff / n) + k * math.log(n)

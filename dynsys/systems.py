@@ -34,7 +34,7 @@ def _stack(x: Any, parts: list) -> Any:
         import torch
 
         return torch.stack(parts)
-    return np.stack(parts)
+    return np.array(parts)
 
 
 def _roll(a: Any, shift: int) -> Any:

@@ -7,11 +7,11 @@ from puzzles.kempner import (KempnerSum, TextbookBound, kempner_block_counts, ke
 from puzzles.lattice_walk import (MeanDistance, ReturnProbability, SquaredDistancePMF, WalkMoments,
                                   chi_mean_distance, expected_distinct_sites, lattice_walk,
                                   plot_walks, polya_return_probability, walk_mean_distance,
-                                  walk_moments, walk_sq_distance_pmf)
+                                  walk_mean_distance_curve, walk_moments, walk_sq_distance_pmf)
 
 __all__ = ["PrecisionError",
            "KempnerSum", "TextbookBound", "kempner_block_counts", "kempner_level_sums",
            "kempner_partial_sum", "kempner_sum", "kempner_sum_recurrence", "kempner_textbook_bound",
            "MeanDistance", "ReturnProbability", "SquaredDistancePMF", "WalkMoments",
            "chi_mean_distance", "expected_distinct_sites", "lattice_walk", "plot_walks",
-           "polya_return_probability", "walk_mean_distance", "walk_moments", "walk_sq_distance_pmf"]
+           "polya_return_probability", "walk_mean_distance", "walk_mean_distance_curve", "walk_moments", "walk_sq_distance_pmf"]

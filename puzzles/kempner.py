@@ -635,16 +635,16 @@ def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: 
             zero = mpmath.mpf(0)
             return KempnerSum(zero, zero, zero, digits, labels, base, n_terms, ell)
         if lo > 0 and (hi - lo) * 10 ** digits < lo:
-            with mpmath.workprec(prec + 64):
+            # exact conversion: the working precision holds every bit of lo and hi
+            with mpmath.workprec(hi.bit_length() + 8):
                 scale = mpmath.mpf(2) ** prec
                 lower = mpmath.mpf(lo) / scale
                 upper = mpmath.mpf(hi) / scale
                 value = (lower + upper) / 2
-            # rounding above is exact: both are integers of < prec + 64 bits over 2^prec
             return KempnerSum(value, lower, upper, digits, labels, base, n_terms, ell)
         deficit = (hi - lo).bit_length() - max(lo, 1).bit_length() + int(digits * 3.3220) + 8
         prec += max(deficit, 32)
-    with mpmath.workprec(prec + 64):
+    with mpmath.workprec(max(hi, 1).bit_length() + 8):
         scale = mpmath.mpf(2) ** prec
         partial = (mpmath.mpf(lo) / scale, mpmath.mpf(hi) / scale)
     raise PrecisionError(f"could not certify {digits} digits for excluded={labels} in base {base}; "
@@ -680,19 +680,21 @@ def _sb_setup(aut: _Automaton, dps: int, ell: int, K: int):
     return s_mp, head_sum, levels
 
 
-def _sb_matrices(aut: _Automaton, K: int):
-    """B[k][w] as dense mpf matrices (n x n): b^-(k+w) C(k+w-1, w) sum_{m: T(j,m)=l} (-m)^w."""
-    n, b = aut.n_states, aut.base
-    # P_w[l][j] = sum over digits m with T(j, m) = l of (-m)^w
-    def pw(w):
+def _sb_matrices(aut: _Automaton, K: int) -> list[list[list[int]]]:
+    """Integer matrices ``P_w[l][j] = sum_{m: T(j, m) = l} (-m)^w`` for w = 0..K-1.
+
+    The Schmelzer-Baillie coefficient matrices are ``B_{k,w} = b^-(k+w) C(k+w-1, w) P_w``.
+    """
+    n = aut.n_states
+
+    def pw(w: int) -> list[list[int]]:
         mat = [[0] * n for _ in range(n)]
         for j, row in enumerate(aut.trans):
             for m, t in enumerate(row):
                 if t >= 0:
                     mat[t][j] += (-m) ** w
         return mat
-    P = [pw(w) for w in range(K)]
-    return P
+    return [pw(w) for w in range(K)]
 
 
 def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, max_digits: int,

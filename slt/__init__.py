@@ -3,6 +3,7 @@
 from slt.errors import EstimatorDivergenceError, NonDegeneracyError
 from slt.exact import (RLCT, HessianRankBound, hessian_rank_bound, rlct_deep_linear, rlct_newton,
                        rlct_normal_crossing, rlct_reduced_rank)
+from slt.estimate import RLCTDiagnostics, RLCTEstimate, estimate_rlct, estimate_rlct_model, llc_target
 from slt.geometry import (BehaviourRank, HessianDecomposition, behaviour_jacobian, behaviour_map,
                           behaviour_rank, hessian_decomposition, squared_loss_star)
 
@@ -11,4 +12,5 @@ __all__: list[str] = [
     "RLCT", "HessianRankBound", "hessian_rank_bound", "rlct_deep_linear", "rlct_newton",
     "rlct_normal_crossing", "rlct_reduced_rank",
     "BehaviourRank", "HessianDecomposition", "behaviour_jacobian", "behaviour_map", "behaviour_rank",
-    "hessian_decomposition", "squared_loss_star"]
+    "hessian_decomposition", "squared_loss_star",
+    "RLCTDiagnostics", "RLCTEstimate", "estimate_rlct", "estimate_rlct_model", "llc_target"]

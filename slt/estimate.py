@@ -343,7 +343,7 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
         ``ratio`` (2, between rungs), ``n_steps`` (6000), ``burn`` (1500), ``fit_min``
         (smallest t used in the fit, 100), ``multiplicity`` (None: detected),
         ``spread_threshold`` (0.3) and
-        ``spread_growth`` (0.9) for the detector, ``n`` (1000, multitemp only).
+        ``spread_growth`` (1.0) for the detector, ``n`` (1000, multitemp only).
 
     Returns
     -------
@@ -444,7 +444,7 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     if m_opt is not None:
         m_opt = check_int("multiplicity", m_opt, low=1, high=d)
     thr = check_positive("spread_threshold", options.pop("spread_threshold", 0.3))
-    growth = check_positive("spread_growth", options.pop("spread_growth", 0.9))
+    growth = check_positive("spread_growth", options.pop("spread_growth", 1.0))
     n = check_real("n", options.pop("n", 1000), low=2.0)
     n_blocks = check_int("n_blocks", options.pop("n_blocks", 4), low=2)
     _no_more(options)
@@ -483,7 +483,7 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
         return _fit_g(ell[sel], values[sel], errs[sel], mm, bsel)
 
     cands = []
-    for mm in sorted({1, m, min(m + 1, d)}):
+    for mm in range(1, min(d, max(m + 1, 3)) + 1):
         try:
             cands.append((mm, fit(curve, se, mm)))
         except (RuntimeError, ValueError):

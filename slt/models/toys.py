@@ -42,6 +42,8 @@ class Toy:
     model : Any
         For the regression toys: a function ``model(w, x) -> y_hat`` (batched over ``w``'s
         leading dimensions is not required); None otherwise.
+    dims : tuple
+        The layer widths (regression toys) or the exponents k (normal crossings).
     """
 
     name: str
@@ -98,7 +100,7 @@ def normal_crossing(k: Sequence[int], h: Sequence[float] | None = None) -> Toy:
 
     hs = "" if h is None or all(float(x) == 0 for x in h) else f", h={list(h)}"
     return Toy(f"normal crossing k={list(k)}{hs}", K, torch.zeros(len(k), dtype=F64), exact,
-               _prior_from_h(h, len(k)))
+               _prior_from_h(h, len(k)), None, tuple(int(x) for x in k))
 
 
 def polynomial(expr: Any, variables: Sequence[Any], *, prior_exponents: Sequence[float] | None = None,

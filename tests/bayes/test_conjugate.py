@@ -169,3 +169,34 @@ def test_regression_bad_input():
         LinearRegressionModel(np.ones((3, 2)), np.ones(3), prior_mean=[0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="`n` must be >= 1"):
         LinearRegressionModel.simulate(0, 2)
+
+
+@given(st.floats(0.05, 0.95), st.floats(0.0, 3.0), st.floats(-2, 2))
+@settings(max_examples=15)
+def test_spike_model_normaliser_matches_quadrature(a, beta, x):
+    from bayes.conjugate import SpikeModel
+
+    m = SpikeModel(x=x, a=a)
+    if a * beta >= 0.97:          # improper (or too close to the edge for quadrature); exact says inf
+        assert m.log_evidence(beta) == math.inf or a * beta < 1
+        return
+    d = m.density(beta)
+    # substitute t = |theta - x| = u^(1/(1 - a beta)) to remove the integrable singularity
+    k = 1 - a * beta
+    f = (lambda u: (math.exp(d([x + u ** (1 / k)])) + math.exp(d([x - u ** (1 / k)]))) * u ** (1 / k - 1) / k)
+    val, _ = integrate.quad(f, 1e-300, 1.0, limit=200)
+    assert math.log(val) == pytest.approx(m.log_evidence(beta), abs=1e-7)
+    assert m.truncated_evidence(beta, 1e-12) <= math.exp(m.log_evidence(beta)) * (1 + 1e-12)
+
+
+def test_spike_model_critical_beta():
+    from bayes.conjugate import SpikeModel
+
+    m = SpikeModel(a=0.25)
+    assert m.critical_beta == 4.0
+    assert math.isfinite(m.log_evidence(3.9)) and m.log_evidence(4.0) == math.inf
+    # at the critical beta the truncated normaliser grows like log(1/eps)
+    z = [m.truncated_evidence(4.0, e) for e in (1e-2, 1e-4, 1e-8)]
+    assert z[2] - z[1] == pytest.approx(2 * (z[1] - z[0]))
+    with pytest.raises(ValueError, match="`a` must be < 1"):
+        SpikeModel(a=1.0)

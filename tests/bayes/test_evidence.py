@@ -112,3 +112,24 @@ def test_bad_inputs():
         wbic(NM.log_likelihood, NM.log_prior, initial=[0.0])
     with pytest.raises(ValueError, match="`n_betas` must be >= 2"):
         beta_ladder(1)
+
+
+@given(st.floats(0.0, 2.5))
+def test_normalizer_profile_power_laws(p):
+    # int_0^1 t^-p dt converges iff p < 1; per-decade increment ratio is 10^(p - 1)
+    from bayes.evidence import normalizer_profile
+
+    if abs(p - 1) < 0.1:
+        return                      # too close to the threshold for a 12-decade profile
+    prof = normalizer_profile(lambda t: t ** -p)
+    assert prof.proper == (p < 1)
+    assert prof.ratio == pytest.approx(10 ** (p - 1), rel=1e-6)
+    if p < 1:
+        assert prof.z[-1] == pytest.approx((1 - 1e-12 ** (1 - p)) / (1 - p), rel=1e-8)
+
+
+def test_normalizer_profile_bad_eps():
+    from bayes.evidence import normalizer_profile
+
+    with pytest.raises(ValueError, match="`eps` must decrease strictly"):
+        normalizer_profile(lambda t: 1.0, eps=[1e-3, 1e-2, 1e-4])

@@ -9,10 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bayes.conjugate import LinearRegressionModel, NormalMeanModel
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 from bayes.posterior import GaussianPrior, tempered
+from bayes.strategies import linear_regression_models
 from bayes.sample import (diagnostics, draws, energy_draws, ess, integrated_time, mean_with_error,
                           posterior_mean, rhat, sample)
 
@@ -163,3 +166,21 @@ def test_start_outside_support_raises():
         sample(dens, [2.0], 100, progress=False)
     with pytest.raises(ValueError, match="`beta` must be a non-negative"):
         tempered(lambda w: 0.0, GaussianPrior(), -0.5)
+
+
+def test_energy_lookup_general_path(monkeypatch):
+    # the sort-based matching used when the fast per-step table would be too large
+    import bayes.sample as bs
+
+    monkeypatch.setattr(bs, "_FAST_LOOKUP_MAX", 0)
+    idata = sample(LR.density(0.3), np.zeros(2), 200, thin=3, seed=2, progress=False, quiet=True)
+    np.testing.assert_allclose(energy_draws(idata), LR.energy(draws(idata)), rtol=1e-12)
+
+
+@given(linear_regression_models(max_n=30, max_d=2), st.sampled_from([0.1, 0.5, 1.0, 2.0]))
+@settings(max_examples=4, derandomize=True)
+def test_random_conjugate_problems_within_4_mcse(model, beta):
+    # property: on any conjugate regression, sampled moments match the exact ones (fixed sampler seed)
+    idata = sample(model.density(beta), model.posterior(beta).mean, 800, seed=0, progress=False, quiet=True)
+    z = _moment_z(idata, model.posterior(beta))
+    assert np.all(np.abs(z) < 4), z

@@ -30,10 +30,12 @@ def _direct_acf(x: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- autocorrelation
 @given(arrays(np.float64, st.integers(2, 60), elements=st.floats(-1e3, 1e3)))
 def test_acf_matches_direct_sum(x):
-    if np.ptp(x) < 1e-6:
+    if np.ptp(x) == 0.0:
         with pytest.raises(ValueError, match="constant"):
             autocorrelation(x)
         return
+    if np.ptp(x) < 1e-6 * np.max(np.abs(x)):
+        return  # centred values at rounding level: both sums are noise
     np.testing.assert_allclose(autocorrelation(x), _direct_acf(x), atol=1e-9)
 
 

@@ -195,3 +195,8 @@ def test_kaplan_yorke():
     assert kaplan_yorke_dimension([0.9056, 0.0, -14.5723]) == pytest.approx(2 + 0.9056 / 14.5723)
     assert kaplan_yorke_dimension([-1.0, -2.0]) == 0.0
     assert kaplan_yorke_dimension([1.0, 0.5]) == 2.0
+
+
+def test_single_step_has_infinite_stderr_not_nan():
+    r = lyapunov_spectrum(Henon(), [0.1, 0.1], 1, seed=0, progress=False)
+    assert np.all(np.isinf(r.stderr)) and np.all(np.isfinite(r.exponents))

@@ -430,3 +430,15 @@ def test_divergent_training_raises_divergence_error():
     with pytest.raises(DivergenceError) as info:
         lyapunov_spectrum(m, m.initial_state() + 1e300, 400, seed=0, progress=False)
     assert info.value.step is not None
+
+
+@pytest.mark.slow
+def test_mlp_with_100k_parameters_top16_over_500_steps():
+    # the "real network": >= 100,000 parameters, top 16 exponents of SGD, 500 steps
+    from dynsys import digits_mlp_map
+
+    mlp = digits_mlp_map(width=300, depth=2, lr=0.1, seed=0)
+    assert mlp.n_params >= 100_000
+    r = lyapunov_spectrum(mlp.map, mlp.map.initial_state(), 500, k=16, seed=0, progress=False)
+    assert r.exponents.shape == (16,) and np.all(np.isfinite(r.exponents))
+    assert np.all(np.diff(r.exponents) <= 0) and np.all(r.stderr > 0)

@@ -215,6 +215,7 @@ def test_same_seed_same_result():
     (dict(kind="lr", eps=1.0, lr=0.1, optimizer="sgd"), None, None),
     (dict(kind="momentum", eps=2.0, optimizer="momentum"), ValueError, "outside its range"),
     (dict(batch_size=0), ValueError, "`batch_size`"),
+    (dict(kind="momentum", eps=0.1, optimizer="adam"), ValueError, "needs optimizer 'momentum'"),
     (dict(n_copies=0), ValueError, "`n_copies`"),
     (dict(eps=[]), ValueError, "at least one value"),
     (dict(align=True, model=torch.nn.Sequential(torch.nn.Linear(5, 3), torch.nn.Tanh())),
@@ -292,3 +293,28 @@ def test_fit_growth_linear_exact_and_scale_invariant(scale, a, b):
 def test_fit_growth_bad_inputs(t, d, kw, msg):
     with pytest.raises(ValueError, match=msg):
         fit_growth(t, d, **kw)
+
+
+def test_power_law_recovers_exponent_and_decisiveness():
+    t = np.arange(1.0, 200.0)
+    rng = np.random.default_rng(1)
+    d = 1.0 + 0.3 * t ** 0.3 + 1e-3 * rng.standard_normal(t.size)
+    g = fit_growth(t, d)
+    assert g.best == "power" and g.decisive
+    assert g.laws["power"].params[2] == pytest.approx(0.3, abs=5 * g.laws["power"].stderr[2] + 1e-3)
+    # two laws indistinguishable on a short, nearly straight stretch: not decisive
+    t2 = np.arange(0.0, 6.0)
+    g2 = fit_growth(t2, 1.0 + 1e-4 * t2 + 1e-5 * rng.standard_normal(6), laws=("linear", "exponential"))
+    assert not g2.decisive
+
+
+def test_checkpoints_int_and_fit_phases(small_run):
+    X, y = _data(n=40, seed=7, dtype=torch.float32)
+    r = run_experiment(X, y, hidden=(4,), eps=0.1, n_copies=1, n_epochs=2, batch_size=10,
+                       checkpoints=1, progress=False, align=False)
+    np.testing.assert_array_equal(r.steps, [0, 8])
+    phases = small_run.fit_phases("d_w")
+    assert set(phases) == {0.1, 0.5}
+    early, late = phases[0.1]
+    assert early.window[1] == pytest.approx(small_run.steps_per_epoch)
+    assert late.window == (float(small_run.steps_per_epoch), float(small_run.steps[-1]))

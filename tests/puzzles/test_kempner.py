@@ -214,3 +214,24 @@ def test_bad_types():
 def test_precision_error_carries_partial():
     err = PrecisionError("x", (1, 2))
     assert err.partial == (1, 2) and isinstance(err, ArithmeticError)
+
+
+@settings(max_examples=15)
+@given(kempner_cases(min_base=2, max_base=8, max_len=2))
+def test_textbook_bound_is_an_upper_bound(case):
+    base, excluded = case
+    tb = kempner_textbook_bound(excluded, base=base)
+    r = kempner_sum(excluded, base=base, digits=10)
+    assert r.upper <= mpmath.mpf(tb.textbook.numerator) / tb.textbook.denominator
+    # the note's indexing divides every block by b more than the textbook: it is smaller
+    assert tb.note_indexing <= tb.textbook or tb.textbook == 0
+
+
+@settings(max_examples=15)
+@given(kempner_cases(min_base=2, max_base=6, max_len=2), st.integers(1, 5))
+def test_level_sums_are_partial_sums_at_powers_of_the_base(case, k):
+    base, excluded = case
+    levels = kempner_level_sums(excluded, base=base, max_digits=k, digits=25)
+    brute = kempner_partial_sum(excluded, base=base, n_max=base ** k - 1, dps=25)
+    with mpmath.workdps(30):
+        assert abs(mpmath.fsum(levels) - brute) < 1e-20 * max(1, brute)

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from puzzles import (chi_mean_distance, expected_distinct_sites, lattice_walk, plot_walks,
-                     polya_return_probability, walk_mean_distance, walk_moments,
-                     walk_sq_distance_pmf)
+                     polya_return_probability, walk_mean_distance, walk_mean_distance_curve,
+                     walk_moments, walk_sq_distance_pmf)
+from puzzles.lattice_walk import _exact_mean_curve
 from puzzles.strategies import walk_sizes
 
 # Literature: p(3) = 0.340537329550999142826... (Montroll 1956; Watson 1939).
@@ -124,6 +125,34 @@ def test_polya_recurrent_low_dimensions_and_decreasing():
     assert all(a > b for a, b in zip(ps, ps[1:]))
     # large D: p(D) ~ 1/(2D) + O(D^-2)
     assert polya_return_probability(1000).probability == pytest.approx(1 / 2000, rel=2e-3)
+
+
+def test_polya_montroll_table():
+    # Montroll (1956), as quoted by MathWorld "Polya's Random Walk Constants": p(5..8);
+    # p(4) from A. J. Guttmann, J. Phys. A 43 (2010) 305205 (Montroll's 0.193206 is off
+    # in the sixth digit). Cross-checked below against the independent mpmath quadrature.
+    lit = {4: 0.1932016732, 5: 0.135178, 6: 0.104715, 7: 0.0858449, 8: 0.0729126}
+    for D, v in lit.items():
+        tol = 1e-10 if D == 4 else 1e-6
+        assert abs(polya_return_probability(D).probability - v) < tol
+
+
+@pytest.mark.parametrize("D", [1, 2, 3, 7, 160])
+def test_laplace_curve_matches_exact_pmf(D):
+    ex = _exact_mean_curve(D, 40)
+    lc = walk_mean_distance_curve(D, 40)
+    assert np.max(np.abs(lc[1:] - ex[1:]) / ex[1:]) < 1e-12
+    assert lc[0] == 0.0
+
+
+def test_laplace_large_n_approaches_chi_and_jensen():
+    c = walk_mean_distance_curve(5, 400)
+    n = np.arange(1, 401)
+    assert c[1] == pytest.approx(1.0, abs=1e-14)
+    assert np.all(c[2:] < np.sqrt(n[1:]))  # Jensen: E|X| < sqrt(E|X|^2) once |X| is random
+    assert abs(c[400] / chi_mean_distance(5, 400) - 1) < 1 / 400
+    r = walk_mean_distance(5, 400)
+    assert r.method == "laplace" and r.value == pytest.approx(c[400], rel=1e-15)
 
 
 def test_polya_double_vs_mpmath():
@@ -234,6 +263,8 @@ def test_plot_walks_returns_figure():
     (lambda: walk_moments(0, 3), "`n_dims`"),
     (lambda: walk_mean_distance(2, 500, method="exact"), "`n_steps`"),
     (lambda: walk_mean_distance(2, 5, method="nope"), "`method`"),
+    (lambda: walk_mean_distance_curve(0, 5), "`n_dims`"),
+    (lambda: walk_mean_distance_curve(2, 10**6), "`n_steps`"),
     (lambda: polya_return_probability(0), "`n_dims`"),
     (lambda: expected_distinct_sites(1, -2), "`n_steps`"),
     (lambda: plot_walks((), progress=False), "`n_dims_list`"),
@@ -259,3 +290,23 @@ def test_seed_type_errors():
         lattice_walk(2, 3, 3, seed="abc", progress=False)
     with pytest.raises(TypeError, match="`n_dims`"):
         walk_moments(2.5, 3)
+
+
+@settings(max_examples=15)
+@given(walk_sizes(max_dims=6, max_steps=40))
+def test_distinct_sites_properties(case):
+    D, N = case
+    r = expected_distinct_sites(D, N)
+    assert 1 <= r <= N + 1
+    if N >= 1:
+        assert expected_distinct_sites(D, N - 1) <= r
+        assert expected_distinct_sites(D, 1) == 2
+    # more room, fewer revisits: the range grows with D
+    assert expected_distinct_sites(D + 1, N) >= r
+
+
+@settings(max_examples=20)
+@given(st.integers(1, 500), st.floats(1.0, 1e6))
+def test_chi_mean_below_sqrt_n(D, N):
+    assert chi_mean_distance(D, N) < math.sqrt(N)
+    assert chi_mean_distance(D + 1, N) > chi_mean_distance(D, N)
