@@ -161,6 +161,11 @@ class NormalMeanModel:
         """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity` (for samplers)."""
         return tempered(self.log_likelihood, self.log_prior, beta, dim=1)
 
+    def sample_prior(self, size: int, *, seed: Any = None) -> np.ndarray:
+        """`size` prior draws, shape ``(size, 1)`` (e.g. an initial ensemble at beta = 0)."""
+        rng = as_generator(seed)
+        return self.prior_mean + self.prior_std * rng.standard_normal((check_int("size", size, low=1), 1))
+
     # closed forms
     def _post(self, b: float) -> tuple[float, float]:
         v = 1.0 / (1.0 / self.prior_std ** 2 + b * self.n / self.sigma ** 2)
@@ -319,6 +324,12 @@ class LinearRegressionModel:
         """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity`."""
         return tempered(self.log_likelihood, self.log_prior, beta, dim=self.dim)
 
+    def sample_prior(self, size: int, *, seed: Any = None) -> np.ndarray:
+        """`size` prior draws, shape ``(size, d)`` (e.g. an initial ensemble at beta = 0)."""
+        rng = as_generator(seed)
+        chol = np.linalg.cholesky(self.prior_cov)
+        return self.prior_mean + rng.standard_normal((check_int("size", size, low=1), self.dim)) @ chol.T
+
     def _post(self, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         s2 = self.sigma ** 2
         prec = self._prec0 + b * self._xtx / s2
@@ -353,7 +364,8 @@ class LinearRegressionModel:
         for b in bs:
             m, cov, _, _ = self._post(b)
             r = self.y - self.x @ m
-            out.append(0.5 * self.n * math.log(2 * math.pi * s2) + (float(r @ r) + float(np.sum(self._xtx * cov))) / (2 * s2))
+            out.append(0.5 * self.n * math.log(2 * math.pi * s2)
+                       + (float(r @ r) + float(np.sum(self._xtx * cov))) / (2 * s2))
         return _out(out, scalar)
 
     def var_energy(self, beta: Any = 1.0) -> Any:

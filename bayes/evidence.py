@@ -173,7 +173,9 @@ def log_evidence(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callabl
         :class:`~bayes.posterior.PosteriorDensity` and returns draws of n L_n, shape
         ``(chain, draw)`` or ``(draw,)``.
     initial : array_like, shape (d,) or (n_walkers, d), optional
-        Start of the first rung (needed unless the prior has ``sample``).
+        Start of the first rung (needed unless the prior has ``sample``). The first rung is
+        beta = 0, the prior: an ensemble of prior draws starts it in equilibrium, a single point
+        (a small ball of walkers) needs the burn-in to spread out to the prior.
     n_steps, n_walkers
         Per rung, for ``"emcee"``.
     seed, progress, vectorized

@@ -293,6 +293,23 @@ def _check_dim(w: Any, dim: int) -> None:
         raise ValueError(f"`w` must have last axis of length {dim}, got shape {tuple(w.shape)}")
 
 
+def _points_like(w: Any, dim: int) -> Any:
+    """`w` as an array (numpy, or torch left as is) with last axis `dim`."""
+    w = w if hasattr(w, "shape") else np.asarray(w, dtype=float)
+    _check_dim(w, dim)
+    return w
+
+
+def _init_loc_scale(obj: Any, loc: str, scale: str) -> None:
+    """Validate and broadcast the location/scale fields of a frozen prior dataclass."""
+    check_int("dim", obj.dim, low=1)
+    object.__setattr__(obj, loc, _vec(loc, getattr(obj, loc), obj.dim))
+    sc = _vec(scale, getattr(obj, scale), obj.dim)
+    if np.any(sc <= 0):
+        raise ValueError(f"`{scale}` must be positive, got {sc.tolist()}")
+    object.__setattr__(obj, scale, sc)
+
+
 @dataclass(frozen=True)
 class GaussianPrior:
     """Independent Gaussian prior N(mean, std^2) on each of `dim` coordinates.
@@ -313,24 +330,12 @@ class GaussianPrior:
     dim: int = 1
 
     def __post_init__(self) -> None:
-        check_int("dim", self.dim, low=1)
-        object.__setattr__(self, "mean", _vec("mean", self.mean, self.dim))
-        std = _vec("std", self.std, self.dim)
-        if np.any(std <= 0):
-            raise ValueError(f"`std` must be positive, got {std.tolist()}")
-        object.__setattr__(self, "std", std)
+        _init_loc_scale(self, "mean", "std")
 
     def __call__(self, w: Any) -> Any:
-        w = w if hasattr(w, "shape") else np.asarray(w, dtype=float)
-        _check_dim(w, self.dim)
-        z = (w - self.mean_like(w)) / self.std_like(w)
+        w = _points_like(w, self.dim)
+        z = (w - _like(self.mean, w)) / _like(self.std, w)
         return -0.5 * (z ** 2).sum(axis=-1) - float(np.sum(np.log(self.std))) - 0.5 * self.dim * _LOG2PI
-
-    def mean_like(self, w: Any) -> Any:
-        return _like(self.mean, w)
-
-    def std_like(self, w: Any) -> Any:
-        return _like(self.std, w)
 
     def sample(self, size: int, *, seed: Any = None) -> np.ndarray:
         """`size` independent draws, shape ``(size, dim)``."""
@@ -353,16 +358,10 @@ class LaplacePrior:
     dim: int = 1
 
     def __post_init__(self) -> None:
-        check_int("dim", self.dim, low=1)
-        object.__setattr__(self, "loc", _vec("loc", self.loc, self.dim))
-        scale = _vec("scale", self.scale, self.dim)
-        if np.any(scale <= 0):
-            raise ValueError(f"`scale` must be positive, got {scale.tolist()}")
-        object.__setattr__(self, "scale", scale)
+        _init_loc_scale(self, "loc", "scale")
 
     def __call__(self, w: Any) -> Any:
-        w = w if hasattr(w, "shape") else np.asarray(w, dtype=float)
-        _check_dim(w, self.dim)
+        w = _points_like(w, self.dim)
         return -(abs(w - _like(self.loc, w)) / _like(self.scale, w)).sum(axis=-1) \
             - float(np.sum(np.log(2.0 * self.scale)))
 
@@ -451,8 +450,28 @@ def _setup(y: Any, x: Any, model: Any, ydtype: Any = float) -> tuple[np.ndarray,
     return yy, xx, pred
 
 
+class _Data:
+    """Shared by the likelihoods and risks: the data (y, x), the prediction function and n."""
+
+    y: Any
+    x: Any
+    model: Any
+    _pred: Any
+
+    def _bind_data(self) -> None:
+        yy, xx, pred = _setup(self.y, self.x, self.model)
+        object.__setattr__(self, "y", yy)
+        object.__setattr__(self, "x", xx)
+        object.__setattr__(self, "_pred", pred)
+
+    @property
+    def n(self) -> int:
+        """The number of observations."""
+        return int(self.y.shape[0])
+
+
 @dataclass(frozen=True)
-class GaussianLikelihood:
+class GaussianLikelihood(_Data):
     """log p(D|w) = sum_i log N(y_i | f_w(x_i), sigma^2).
 
     Parameters
@@ -481,14 +500,7 @@ class GaussianLikelihood:
 
     def __post_init__(self) -> None:
         check_positive("sigma", self.sigma)
-        yy, xx, pred = _setup(self.y, self.x, self.model)
-        object.__setattr__(self, "y", yy)
-        object.__setattr__(self, "x", xx)
-        object.__setattr__(self, "_pred", pred)
-
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
+        self._bind_data()
 
     def per_sample(self, w: Any) -> np.ndarray:
         """log N(y_i | f_w(x_i), sigma^2), shape ``(..., n)``."""
@@ -504,7 +516,7 @@ def _log_sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class BernoulliLikelihood:
+class BernoulliLikelihood(_Data):
     """Logistic model: log p(D|w) = sum_i [y_i log s(z_i) + (1 - y_i) log s(-z_i)], z = logits.
 
     `model` returns logits (default: linear ``w @ x.T``, or the constant w_0 without `x`).
@@ -521,16 +533,9 @@ class BernoulliLikelihood:
     _pred: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        yy, xx, pred = _setup(self.y, self.x, self.model)
-        if not np.all((yy == 0) | (yy == 1)):
+        self._bind_data()
+        if not np.all((self.y == 0) | (self.y == 1)):
             raise ValueError("`y` must contain only 0 and 1 for a Bernoulli likelihood")
-        object.__setattr__(self, "y", yy)
-        object.__setattr__(self, "x", xx)
-        object.__setattr__(self, "_pred", pred)
-
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
 
     def per_sample(self, w: Any) -> np.ndarray:
         z = self._pred(np.asarray(w, dtype=float))
@@ -541,7 +546,7 @@ class BernoulliLikelihood:
 
 
 @dataclass(frozen=True)
-class CategoricalLikelihood:
+class CategoricalLikelihood(_Data):
     """Softmax model: log p(D|w) = sum_i log softmax(z_i)[y_i], logits z of shape (..., n, K).
 
     Parameters
@@ -588,10 +593,6 @@ class CategoricalLikelihood:
         object.__setattr__(self, "x", xx)
         object.__setattr__(self, "_pred", pred)
 
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
-
     def per_sample(self, w: Any) -> np.ndarray:
         z = np.asarray(self._pred(np.asarray(w, dtype=float)), dtype=float)
         zmax = z.max(axis=-1, keepdims=True)
@@ -629,7 +630,7 @@ def absolute_loss(prediction: Any, y: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class EmpiricalRisk:
+class EmpiricalRisk(_Data):
     """r_n(w) = (1/n) sum_i loss(f_w(x_i), y_i) for any elementwise loss.
 
     Parameters
@@ -655,14 +656,7 @@ class EmpiricalRisk:
     def __post_init__(self) -> None:
         if not callable(self.loss):
             raise TypeError(f"`loss` must be a callable (prediction, y) -> loss, got {type(self.loss).__name__}")
-        yy, xx, pred = _setup(self.y, self.x, self.model)
-        object.__setattr__(self, "y", yy)
-        object.__setattr__(self, "x", xx)
-        object.__setattr__(self, "_pred", pred)
-
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
+        self._bind_data()
 
     def per_sample(self, w: Any) -> np.ndarray:
         pred = self._pred(np.asarray(w, dtype=float))

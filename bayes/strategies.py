@@ -30,7 +30,8 @@ def normal_mean_models(draw: st.DrawFn, *, max_n: int = 50) -> "NormalMeanModel"
 
 
 @st.composite
-def linear_regression_models(draw: st.DrawFn, *, max_n: int = 40, max_d: int = 4) -> "LinearRegressionModel":  # noqa: F821
+def linear_regression_models(draw: st.DrawFn, *, max_n: int = 40,
+                             max_d: int = 4) -> "LinearRegressionModel":  # noqa: F821
     """Random conjugate Bayesian linear regressions (:class:`bayes.conjugate.LinearRegressionModel`)."""
     from bayes.conjugate import LinearRegressionModel
 

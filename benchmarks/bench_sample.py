@@ -52,7 +52,8 @@ def _case(model, n_steps: int, n_walkers: int, repeat: int, with_diagnostics: bo
         t_ours = min(t_ours, _cpu(ours))
     overhead = t_ours / t_peer - 1.0
     extra = " + diagnostics()" if with_diagnostics else ""
-    return BenchResult(f"sample{extra}: {type(model).__name__} n={model.n} d={d}, {n_walkers} walkers x {n_steps} steps",
+    name = f"sample{extra}: {type(model).__name__} n={model.n} d={d}, {n_walkers} walkers x {n_steps} steps"
+    return BenchResult(name,
                        t_ours, "emcee EnsembleSampler.run_mcmc", t_peer,
                        note=f"overhead {100 * overhead:+.1f} %" + ("" if with_diagnostics else " (target < 10 %)"),
                        extra={"overhead": overhead})

@@ -92,6 +92,25 @@ class TwoTimeCorrelation(NamedTuple):
     t0: int
     centred: bool
 
+    def plot(self, times: Any = None, *, label: str = "") -> Any:
+        """Figure of C(t0, t) against time with a band of two standard errors."""
+        from matplotlib.figure import Figure
+
+        t = np.arange(len(self.value)) if times is None else np.asarray(times)
+        fig = Figure(figsize=(6.0, 4.0))
+        ax = fig.add_subplot(1, 1, 1)
+        for run in self.per_run:
+            ax.plot(t, run, color="0.7", lw=0.5)
+        ax.plot(t, self.value, color="C0", lw=2, label=label or "ensemble mean")
+        if np.all(np.isfinite(self.stderr)):
+            ax.fill_between(t, self.value - 2 * self.stderr, self.value + 2 * self.stderr,
+                            color="C0", alpha=0.25)
+        ax.set_xlabel("t")
+        ax.set_ylabel(f"C({'centred, ' if self.centred else ''}t0 = {self.t0}, t)")
+        ax.legend()
+        fig.tight_layout()
+        return fig
+
 
 def ar1_series(phi: float, n: int, *, n_series: int | None = None, sigma: float = 1.0,
                seed: Any = None) -> np.ndarray:

@@ -330,6 +330,10 @@ def lyapunov_spectrum(system: Any, x0: Any, n_steps: int, *, k: int | None = Non
     k = check_int("k", k, low=1)
     if k > dim:
         raise ValueError(f"`k` must be <= system.dim = {dim}, got {k}")
+    if dim * k > 2 ** 28:
+        raise ValueError(f"`k` = {k} tangent vectors of dimension {dim} need a frame of "
+                         f"{dim * k * 8 / 1e9:.1f} GB in float64; pass a smaller `k` "
+                         f"(dim * k must be <= 2**28)")
     if not isinstance(progress, bool):
         raise TypeError(f"`progress` must be a bool, got {progress!r}")
 

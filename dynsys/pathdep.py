@@ -57,14 +57,19 @@ LAWS = ("exponential", "linear", "sqrt", "power")
 
 
 # --------------------------------------------------------------------------- models
-def mlp(sizes: Sequence[int], *, seed: Any = 0, dtype: torch.dtype = torch.float32) -> torch.nn.Sequential:
-    """A ReLU MLP ``Linear -> ReLU -> ... -> Linear`` with PyTorch's default initialisation.
+def mlp(sizes: Sequence[int], *, init: str = "torch", seed: Any = 0,
+        dtype: torch.dtype = torch.float32) -> torch.nn.Sequential:
+    """A ReLU MLP ``Linear -> ReLU -> ... -> Linear``, initialised layer by layer.
 
     Parameters
     ----------
     sizes : sequence of int
         Layer widths, input first, e.g. ``(64, 100, 10)`` for the note's one-hidden-layer
         model on 8x8 digits.
+    init : {"torch", "kaiming", "shell"}, default "torch"
+        PyTorch's default (Kaiming-uniform, a = sqrt 5, biases uniform), Kaiming normal
+        (zero biases), or the note's thin shell (each weight matrix exactly on the sphere
+        of radius sqrt(D) sigma, zero biases); see :func:`dynsys.init.init_model_`.
     seed : int, numpy or torch Generator, or None, default 0
     dtype : torch.dtype, default float32
 
@@ -90,7 +95,7 @@ def mlp(sizes: Sequence[int], *, seed: Any = 0, dtype: torch.dtype = torch.float
         if i < len(dims) - 2:
             layers.append(torch.nn.ReLU())
     net = torch.nn.Sequential(*layers)
-    init_model_(net, scheme="torch", bias="same", seed=seed)
+    init_model_(net, scheme=init, bias="same" if init == "torch" else "zeros", seed=seed)
     return net
 
 
@@ -264,13 +269,13 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     in_b = 0 if per_copy else None
     batched_forward = vmap(forward_one, in_dims=(0, in_b))
 
-    def total_loss(leaves: dict, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        # sum over copies of each copy's mean cross-entropy, as one fused call
+    def copy_losses(leaves: dict, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        # each copy's mean cross-entropy, from one fused call over all copies
         logits = batched_forward(leaves, xb)
         labels = yb if per_copy else yb.expand(n_copies, -1)
-        return torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
-            reduction="sum") / logits.shape[1]
+        per_example = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), reduction="none")
+        return per_example.reshape(n_copies, -1).mean(dim=1)
     use_nesterov = base["nesterov"]
     # the whole ensemble is one (n_copies, n_params) tensor; the model sees views of it
     shapes = [(k, tuple(params[k].shape[1:])) for k in names]
@@ -284,6 +289,7 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
         return out
 
     col = {k: v[:, None] for k, v in hp.items()}  # per-copy hyperparameters broadcast per row
+    any_decay = bool(torch.any(hp["weight_decay"] != 0))
     cur = _flat(params).detach().clone()
     state = _optim_rules.init_state(optimizer, cur)
     steps_out, weights_out = [], []
@@ -307,18 +313,25 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
         idx = sched_t[:, t] if per_copy else sched_t[t]
         xb, yb = X[idx], y[idx]
         leaves = {k: v.detach().requires_grad_(True) for k, v in views(cur).items()}
-        grads = torch.autograd.grad(total_loss(leaves, xb, yb), list(leaves.values()))
+        losses = copy_losses(leaves, xb, yb)
+        loss = losses.sum()
+        grads = torch.autograd.grad(loss, list(leaves.values()))
         with torch.no_grad():
             w = cur
             grad = torch.cat([g.reshape(n_copies, -1) for g in grads], dim=1)
-            grad = grad + col["weight_decay"] * w
+            if any_decay:
+                grad = grad + col["weight_decay"] * w
             cur, state = _optim_rules.update(optimizer, w, grad, state, t, lr=col["lr"],
                                              momentum=col["momentum"], nesterov=use_nesterov,
                                              betas=base["betas"], eps=base["eps"], validate=False)
         if t + 1 in wanted:
             snap(t + 1)
-        elif not bool(torch.isfinite(cur).all()):
-            snap(t + 1)  # raises DivergenceError naming the step, with the run so far
+        elif not math.isfinite(float(loss.detach())):
+            bad = torch.flatnonzero(~torch.isfinite(losses.detach())).tolist()
+            partial = EnsembleRun(np.array(steps_out), np.stack(weights_out, axis=1) if weights_out
+                                  else np.empty((n_copies, 0, cur.shape[1])), views(w))
+            raise DivergenceError(f"the training loss of copies {bad} is not finite at step {t}",
+                                  step=t, partial=partial)
     cur = views(cur.detach())
     return EnsembleRun(np.array(steps_out), np.stack(weights_out, axis=1), cur)
 
@@ -517,8 +530,10 @@ class PathDepResult:
         Keys: ``d_w``, ``d_w_rel``, ``w_norm``, ``train_loss``, ``test_loss``,
         ``train_acc``, ``test_acc``, ``d_train_loss``, ``d_test_loss``, ``d_train_acc``,
         ``d_test_acc``, ``cf_train_loss``, ``cf_test_loss``, ``cf_train_acc``,
-        ``cf_test_acc``, and with alignment ``d_w_perm``, ``interp_loss_mean``,
-        ``interp_barrier``.
+        ``cf_test_acc``, and with alignment ``d_w_perm``, ``interp_loss_mean`` (the train
+        loss averaged over the segment from the baseline to the aligned copy),
+        ``interp_loss_integral`` (the note's line integral, mean times segment length) and
+        ``interp_barrier`` (largest excess over the chord between the end losses).
     steps : ndarray of int
         The checkpoints (optimizer steps; 0 is the initialisation).
     eps : ndarray, shape (n_copies,)
@@ -668,6 +683,7 @@ def _default_checkpoints(n_steps: int, steps_per_epoch: int) -> list[int]:
 
 def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: Any = None,
                    model: torch.nn.Module | None = None, hidden: Sequence[int] = (100,),
+                   init: str = "torch",
                    kind: str = "init", eps: float | Sequence[float] = 1.0, n_copies: int = 10,
                    sampler: str = "sphere", optimizer: str = "sgd", lr: float = 0.01,
                    momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
@@ -688,6 +704,8 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         Default: a ReLU MLP ``(d, *hidden, n_classes)`` with PyTorch's default init.
     hidden : sequence of int, default (100,)
         Hidden widths of the default MLP (the note's one-hidden-layer model).
+    init : {"torch", "kaiming", "shell"}, default "torch"
+        Initialisation of the default MLP (see :func:`mlp`).
     kind : {"init", "lr", "momentum", "weight_decay", "batch_order"}, default "init"
     eps : float or sequence of float, default 1.0
         Perturbation size(s); `n_copies` copies per value.  For ``"batch_order"`` an
@@ -739,6 +757,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     """
     check_choice("kind", kind, KINDS)
     check_choice("sampler", sampler, ("sphere", "gaussian"))
+    check_choice("init", init, ("torch", "kaiming", "shell"))
     n_copies = check_int("n_copies", n_copies, low=1)
     n_epochs = check_int("n_epochs", n_epochs, low=1)
     n_interp = check_int("n_interp", n_interp, low=2)
@@ -769,7 +788,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     n_classes = int(max(int(y.max()), int(y_test.max())) + 1)
     batch_size = check_int("batch_size", batch_size, low=1, high=X.shape[0])
     if model is None:
-        model = mlp((X.shape[1], *[int(h) for h in hidden], n_classes),
+        model = mlp((X.shape[1], *[int(h) for h in hidden], n_classes), init=init,
                     seed=int(rng.integers(2 ** 31)), dtype=X.dtype)
     elif not isinstance(model, torch.nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
@@ -825,8 +844,9 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
                          momentum=hyper["momentum"], weight_decay=hyper["weight_decay"],
                          nesterov=nesterov, betas=betas, checkpoints=checkpoints,
                          progress=progress)
-    data = _metrics(model, run, X, y, X_test, y_test, dtype, align=bool(align), n_interp=n_interp)
-    config = dict(kind=kind, eps=eps_list, n_copies=n_copies, sampler=sampler, optimizer=optimizer,
+    data = _metrics(model, run, X, y, X_test, y_test, dtype, align=bool(align), n_interp=n_interp,
+                    progress=progress)
+    config = dict(kind=kind, eps=eps_list, init=init, n_copies=n_copies, sampler=sampler, optimizer=optimizer,
                   lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov,
                   betas=betas, n_epochs=n_epochs, batch_size=batch_size, n_params=w0.size,
                   w0_norm=float(np.linalg.norm(w0)))
@@ -858,7 +878,9 @@ def _check_xy(xname: str, yname: str, X: Any, y: Any) -> tuple[torch.Tensor, tor
 
 def _metrics(model: torch.nn.Module, run: EnsembleRun, X: torch.Tensor, y: torch.Tensor,
              X_test: torch.Tensor, y_test: torch.Tensor, dtype: torch.dtype, *, align: bool,
-             n_interp: int) -> dict:
+             n_interp: int, progress: bool = False) -> dict:
+    from tqdm.auto import tqdm
+
     W = run.weights  # (n, S, P)
     n, S, _ = W.shape
     out: dict[str, np.ndarray] = {}
@@ -868,10 +890,10 @@ def _metrics(model: torch.nn.Module, run: EnsembleRun, X: torch.Tensor, y: torch
     keys = ["train_loss", "test_loss", "train_acc", "test_acc", "cf_train_loss", "cf_test_loss",
             "cf_train_acc", "cf_test_acc"]
     if align:
-        keys += ["d_w_perm", "interp_loss_mean", "interp_barrier"]
+        keys += ["d_w_perm", "interp_loss_mean", "interp_loss_integral", "interp_barrier"]
     for k in keys:
         out[k] = np.zeros((n, S))
-    for s in range(S):
+    for s in tqdm(range(S), disable=not progress, desc="metrics", leave=False):
         params = _unflatten(model, W[:, s], dtype)
         for split, Xs, ys in (("train", X, y), ("test", X_test, y_test)):
             logits = _eval(model, params, Xs)
@@ -887,6 +909,7 @@ def _metrics(model: torch.nn.Module, run: EnsembleRun, X: torch.Tensor, y: torch
             alphas, L = interpolation_losses(model, np.repeat(W[:1, s], n, axis=0), aligned, X, y,
                                              n_points=n_interp)
             out["interp_loss_mean"][:, s] = np.trapezoid(L, alphas, axis=1)
+            out["interp_loss_integral"][:, s] = out["interp_loss_mean"][:, s] * out["d_w_perm"][:, s]
             chord = (1 - alphas)[None, :] * L[:, :1] + alphas[None, :] * L[:, -1:]
             out["interp_barrier"][:, s] = np.max(L - chord, axis=1)
     for k in ("train_loss", "test_loss", "train_acc", "test_acc"):

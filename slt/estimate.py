@@ -336,9 +336,11 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
     **options
         Common: ``localization`` (γ, default 1.0), ``n_chains`` (8).
         ``llc``: ``n`` (1000), ``beta`` (1/ln n), ``n_steps`` (5000), ``burn`` (1000),
-        ``step_size`` (None: tuned by a short MALA pilot; a hundredth of it for SGLD, whose unadjusted steps are unstable
-        on the non-Lipschitz potentials otherwise), ``sampler``
-        ("sgld" or "mala"), ``exact_target`` (True: quadrature when d <= 2).
+        ``sampler`` ("tempered": replica-exchange MALA on rungs t = 1 ... nβ, the estimate read
+        at the top rung; "sgld" or "mala": :func:`bayes.sgld` at nβ alone, as Lau et al.),
+        ``step_size`` (sgld/mala; None: tuned by a short MALA pilot, a hundredth of it for SGLD,
+        whose unadjusted steps are unstable on non-Lipschitz potentials otherwise),
+        ``exact_target`` (True: quadrature when d <= 2).
         Ladder methods: ``t_min`` (1), ``t_max`` (1e12 for d <= 3, 1e8 otherwise),
         ``ratio`` (2, between rungs), ``n_steps`` (6000), ``burn`` (1500), ``fit_min``
         (smallest t used in the fit, 100), ``multiplicity`` (None: detected),
@@ -398,36 +400,45 @@ def _llc_potential(potential, w_star, k_star, prior, gamma, n_chains, gen, progr
     n = check_real("n", options.pop("n", 1000), low=2.0)
     beta = check_positive("beta", options.pop("beta", 1.0 / math.log(n)))
     n_steps, burn = _pop_common_steps(options, 5000, 1000)
-    sampler = check_choice("sampler", options.pop("sampler", "mala"), ("sgld", "mala"))
+    sampler = check_choice("sampler", options.pop("sampler", "tempered"), ("tempered", "sgld", "mala"))
     step_size = options.pop("step_size", None)
     want_exact = bool(options.pop("exact_target", True))
     _no_more(options)
     t = n * beta
-    if step_size is None:
-        pilot = run_ladder(potential, w_star, np.array([t]), n_chains=n_chains, n_steps=600, burn=500,
-                           localization=gamma, log_prior=prior, gen=gen, swap=False, init_jitter=1e-3)
-        step_size = float(pilot.step_size[0]) * (0.01 if sampler == "sgld" else 1.0)
-    step_size = check_positive("step_size", step_size)
-    init = w_star + 1e-3 * torch.randn((n_chains, w_star.numel()), generator=gen, dtype=F64) \
-        if prior is not None else w_star
-    try:
-        res = sgld(potential, init, None, n_chains=n_chains, n_steps=n_steps, step_size=step_size,
-                   beta=beta, n=n, localization=gamma, center=w_star, log_prior=prior, mala=sampler == "mala",
-                   burn=burn, vectorized=True, seed=gen, progress=progress)
-    except FloatingPointError as exc:  # SamplerDivergenceError
-        raise EstimatorDivergenceError(f"llc: {exc}", chain=getattr(exc, "chain", None),
-                                       step=getattr(exc, "step", None),
-                                       partial=getattr(exc, "partial", None)) from exc
-    trace = (t * (res.loss - k_star)).numpy()
+    if sampler == "tempered":
+        temps = _ladder(min(1.0, t / 2), t, 2.0)
+        run = run_ladder(potential, w_star, temps, n_chains=n_chains, n_steps=n_steps, burn=burn,
+                         localization=gamma, log_prior=prior, gen=gen, init_jitter=1e-3, progress=progress,
+                         desc="llc")
+        trace = t * (run.energy[-1] - k_star)
+        step_used, acc = np.full(n_chains, run.step_size[-1]), np.full(n_chains, run.acceptance[-1])
+    else:
+        if step_size is None:
+            pilot = run_ladder(potential, w_star, np.array([t]), n_chains=n_chains, n_steps=600, burn=500,
+                               localization=gamma, log_prior=prior, gen=gen, swap=False, init_jitter=1e-3)
+            step_size = float(pilot.step_size[0]) * (0.01 if sampler == "sgld" else 1.0)
+        step_size = check_positive("step_size", step_size)
+        init = w_star + 1e-3 * torch.randn((n_chains, w_star.numel()), generator=gen, dtype=F64) \
+            if prior is not None else w_star
+        try:
+            res = sgld(potential, init, None, n_chains=n_chains, n_steps=n_steps, step_size=step_size,
+                       beta=beta, n=n, localization=gamma, center=w_star, log_prior=prior,
+                       mala=sampler == "mala", burn=burn, vectorized=True, seed=gen, progress=progress)
+        except FloatingPointError as exc:  # SamplerDivergenceError
+            raise EstimatorDivergenceError(f"llc: {exc}", chain=getattr(exc, "chain", None),
+                                           step=getattr(exc, "step", None),
+                                           partial=getattr(exc, "partial", None)) from exc
+        trace = (t * (res.loss - k_star)).numpy()
+        step_used = res.step_size.numpy()
+        acc = res.acceptance.numpy() if res.acceptance is not None else np.full(n_chains, np.nan)
     per_chain = trace.mean(axis=1)
     value = float(per_chain.mean())
     stderr = float(per_chain.std(ddof=1) / math.sqrt(n_chains))
     exact = None
     if want_exact and w_star.numel() <= 2 and gamma > 0:
         exact = llc_target(potential, w_star, t, localization=gamma, prior=prior)
-    acc = res.acceptance.numpy() if res.acceptance is not None else np.full(n_chains, np.nan)
     diag = RLCTDiagnostics("llc", np.array([t]), np.array([value]), np.array([stderr]),
-                           res.step_size.numpy(), acc, None, exact,
+                           step_used, acc, None, exact,
                            f"λ̂ = nβ(E[K] − K*) at nβ = {t:.4g} ({sampler})", (), None, 0.0, n, beta)
     return RLCTEstimate(value, stderr, None, per_chain, trace, diag)
 

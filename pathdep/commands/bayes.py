@@ -67,10 +67,11 @@ def _evidence(args: argparse.Namespace) -> int:
     if args.rungs < 3:
         raise ValueError(f"`--rungs` must be >= 3, got {args.rungs}")
     m = _model(args)
-    res = log_evidence(m.log_likelihood, m.log_prior, initial=np.zeros(m.dim), n_betas=args.rungs,
-                       n_steps=args.steps, seed=args.seed, progress=not args.no_progress)
+    res = log_evidence(m.log_likelihood, m.log_prior, initial=m.sample_prior(32, seed=args.seed),
+                       n_betas=args.rungs, n_steps=args.steps, seed=args.seed, progress=not args.no_progress)
     exact = m.log_evidence(1.0)
-    print(f"model: {type(m).__name__}, n = {m.n}, d = {m.dim}; {args.rungs} rungs x {args.steps} steps, seed {args.seed}")
+    print(f"model: {type(m).__name__}, n = {m.n}, d = {m.dim}; {args.rungs} rungs x {args.steps} steps, "
+          f"seed {args.seed}")
     print(f"log Z(1) exact                 {exact:.5f}")
     print(f"log Z(1) thermodynamic integr. {res.log_z:.5f} ± {res.stderr:.3g} (MC {res.mc_stderr:.3g}, "
           f"quadrature {res.quad_error:.3g}); relative error {abs(res.log_z - exact) / abs(exact):.2e}")

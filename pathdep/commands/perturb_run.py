@@ -15,7 +15,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ValueError(f"`--out` must be a directory name, got {args.out!r}")
     torch.set_num_threads(args.threads)
-    res = run_experiment(hidden=tuple(args.hidden), kind=args.kind, eps=args.eps,
+    res = run_experiment(hidden=tuple(args.hidden), init=args.init, kind=args.kind, eps=args.eps,
                          n_copies=args.copies, sampler=args.sampler, optimizer=args.optimizer,
                          lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
                          n_epochs=args.epochs, batch_size=args.batch_size,
@@ -64,6 +64,8 @@ def register(subparsers) -> None:
     p.add_argument("--kind", default="init", choices=["init", "lr", "momentum", "weight_decay",
                                                        "batch_order"])
     p.add_argument("--sampler", default="sphere", choices=["sphere", "gaussian"])
+    p.add_argument("--init", default="torch", choices=["torch", "kaiming", "shell"],
+                   help="initialisation of the MLP (default: PyTorch's)")
     p.add_argument("--copies", type=int, default=10, help="perturbed copies per eps (default 10)")
     p.add_argument("--hidden", type=int, nargs="+", default=[100], help="hidden widths (default 100)")
     p.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "nesterov", "adam"])

@@ -170,7 +170,9 @@ def test_start_outside_support_raises():
 
 def test_energy_lookup_general_path(monkeypatch):
     # the sort-based matching used when the fast per-step table would be too large
-    import bayes.sample as bs
+    import importlib
+
+    bs = importlib.import_module("bayes.sample")   # the package attribute `bayes.sample` is the function
 
     monkeypatch.setattr(bs, "_FAST_LOOKUP_MAX", 0)
     idata = sample(LR.density(0.3), np.zeros(2), 200, thin=3, seed=2, progress=False, quiet=True)

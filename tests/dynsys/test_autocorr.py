@@ -218,3 +218,21 @@ def test_two_time_bad_inputs():
         two_time_correlation(np.ones((1, 3, 4)), centred=True)
     with pytest.raises(ValueError, match="ndim"):
         two_time_correlation(np.ones(4))
+
+
+def test_two_time_plot():
+    w = np.random.default_rng(0).standard_normal((3, 5, 4))
+    fig = two_time_correlation(w).plot()
+    assert fig.axes[0].get_xlabel() == "t"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phi", [0.5, 0.9, 0.99])
+def test_ar1_accuracy_long(phi):
+    """200 chains of 1e5: mean within 4 SE of the exact tau, for Sokal and Geyer (slow)."""
+    tau = (1 + phi) / (1 - phi)
+    x = ar1_series(phi, 100_000, n_series=200, seed=123)
+    for method in ("sokal", "geyer"):
+        res = autocorr_time(x, method=method)
+        se = float(np.std(res.tau, ddof=1)) / np.sqrt(200)
+        assert abs(float(np.mean(res.tau)) - tau) < 4 * se + 1e-3 * tau

@@ -200,3 +200,16 @@ def test_kaplan_yorke():
 def test_single_step_has_infinite_stderr_not_nan():
     r = lyapunov_spectrum(Henon(), [0.1, 0.1], 1, seed=0, progress=False)
     assert np.all(np.isinf(r.stderr)) and np.all(np.isfinite(r.exponents))
+
+
+def test_huge_default_k_is_refused_before_any_work():
+    class Big:
+        dim, dt = 2 ** 20, 1.0
+
+        def step(self, x, t):  # pragma: no cover - never called
+            raise AssertionError
+
+        tangent = step
+
+    with pytest.raises(ValueError, match="pass a smaller `k`"):
+        lyapunov_spectrum(Big(), np.zeros(2 ** 20), 1, progress=False)

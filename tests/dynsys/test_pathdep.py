@@ -318,3 +318,34 @@ def test_checkpoints_int_and_fit_phases(small_run):
     early, late = phases[0.1]
     assert early.window[1] == pytest.approx(small_run.steps_per_epoch)
     assert late.window == (float(small_run.steps_per_epoch), float(small_run.steps[-1]))
+
+
+@given(st.integers(1, 50), st.integers(1, 50), st.integers(1, 3), st.integers(0, 2 ** 31 - 1))
+def test_batch_schedule_epochs_are_disjoint(n, b, epochs, seed):
+    b = min(b, n)
+    s = batch_schedule(n, b, epochs, seed=seed)
+    per = n // b
+    assert s.shape == (per * epochs, b)
+    for e in range(epochs):
+        block = s[e * per:(e + 1) * per].reshape(-1)
+        assert len(set(block.tolist())) == block.size and block.min() >= 0 and block.max() < n
+    np.testing.assert_array_equal(s, batch_schedule(n, b, epochs, seed=seed))
+
+
+def test_interp_integral_is_mean_times_length(small_run):
+    r = small_run
+    np.testing.assert_allclose(r["interp_loss_integral"], r["interp_loss_mean"] * r["d_w_perm"])
+
+
+def test_mlp_init_schemes():
+    net = mlp((64, 100, 10), init="shell", seed=0, dtype=torch.float64)
+    for layer, fan_in in ((net[0], 64), (net[2], 100)):
+        D = layer.weight.numel()
+        assert float(layer.weight.detach().norm()) == pytest.approx((D * 2 / fan_in) ** 0.5, rel=1e-12)
+        assert float(layer.bias.detach().abs().sum()) == 0.0
+    X, y = _data(n=30, seed=8, dtype=torch.float32)
+    r = run_experiment(X, y, hidden=(4,), init="kaiming", n_copies=1, n_epochs=1, batch_size=10,
+                       eps=0.1, progress=False)
+    assert r.config["init"] == "kaiming"
+    with pytest.raises(ValueError, match="`init`"):
+        run_experiment(X, y, init="xavier", progress=False)

@@ -112,3 +112,14 @@ def test_bad_n():
         perturb_on_sphere(np.ones(3), 0.5, n=0)
     with pytest.raises(ValueError, match="`eps`"):
         perturb_gaussian(np.ones(3), -1.0)
+
+
+@given(st.floats(1e-3, 1e3), st.floats(0.0, 1.0))
+def test_intersection_geometry_identities(r, frac):
+    eps = 2 * r * frac
+    cos_t, offset, radius = intersection_geometry(r, eps)
+    assert -1.0 <= cos_t <= 1.0 and radius >= 0.0
+    assert offset ** 2 + radius ** 2 == pytest.approx(r ** 2, rel=1e-12)
+    assert (r - offset) ** 2 + radius ** 2 == pytest.approx(eps ** 2, rel=1e-9, abs=1e-12 * r ** 2)
+    with pytest.raises(ValueError, match="`eps`"):
+        intersection_geometry(r, 2.1 * r)

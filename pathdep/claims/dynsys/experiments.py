@@ -240,8 +240,9 @@ def _same_distribution(ctx: Context) -> Verdict:
 def _eps_ratio(ctx: Context) -> Verdict:
     import torch
 
-    torch.manual_seed(ctx.seed)  # torch's own default init draws from the global generator
-    net = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    with torch.random.fork_rng():  # torch's own init draws from the global generator: isolate it
+        torch.manual_seed(ctx.seed)
+        net = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
     norm = float(torch.cat([p.detach().reshape(-1) for p in net.parameters()]).norm())
     expected_sq = sum(n / (3 * f) for n, f in ((78400 + 100, 784), (1000 + 10, 100)))
     ratio = 10 / norm

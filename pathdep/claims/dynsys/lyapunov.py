@@ -71,7 +71,7 @@ def _lorenz(ctx: Context) -> Verdict:
     from dynsys import Lorenz63
 
     s = Lorenz63(dt=0.01)
-    r = _spectrum(s, ctx.pick(3000, 400_000), transient=500, seed=ctx.seed)
+    r = _spectrum(s, ctx.pick(3000, 1_000_000), transient=500, seed=ctx.seed)
     ev = f"T = {r.n_steps * r.dt:g}; sum = {r.sum:.6f} vs {s.divergence:.6f}."
     sum_v = compare(r.sum, s.divergence, atol=2e-4)
     spec_v = compare_all(r.exponents, [0.9056, 0.0, -14.5723], atol=1e-2, stderr=r.stderr)

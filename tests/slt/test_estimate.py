@@ -1,0 +1,200 @@
+"""Tests of `slt.estimate` and `slt.models.toys`: quadrature oracles, estimator accuracy, bad inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.integrate import quad
+
+from slt import RLCTEstimate, estimate_rlct, estimate_rlct_model, llc_target
+from slt.estimate import _detect_multiplicity
+from slt.models import deep_linear, normal_crossing, reduced_rank, regular
+
+torch.set_num_threads(1)
+F64 = torch.float64
+FAST = dict(n_steps=2000, burn=500, t_max=1e8, progress=False)
+
+
+# --------------------------------------------------------------------------- quadrature oracle
+
+def test_llc_target_regular_closed_form():
+    # K = 1/2 sum h_i w_i^2, localization gamma: t E[K] = sum_i (t h_i / (t h_i + gamma)) / 2 exactly
+    h = torch.tensor([1.0, 3.0], dtype=F64)
+    K = lambda w: 0.5 * (h * w ** 2).sum(-1)  # noqa: E731
+    t, gamma = 50.0, 2.0
+    expected = float(sum(0.5 * t * hi / (t * hi + gamma) for hi in h.tolist()))
+    assert llc_target(K, [0.0, 0.0], t, localization=gamma) == pytest.approx(expected, rel=1e-4)
+
+
+def test_llc_target_normal_crossing_against_1d_integral():
+    # K = w1^2 w2^2: integrating w1 exactly leaves a 1-d integral (scipy.quad, independent of the grid)
+    t, gamma = 145.0, 1.0
+
+    def z(v):
+        return math.sqrt(2 * math.pi / (2 * t * v * v + gamma)) * math.exp(-gamma * v * v / 2)
+
+    def e(v):
+        return t * v * v / (2 * t * v * v + gamma) * z(v)
+
+    Z = quad(z, -np.inf, np.inf, points=[0.0], limit=200)[0] if False else 2 * quad(z, 0, np.inf, limit=400)[0]
+    E = 2 * quad(e, 0, np.inf, limit=400)[0]
+    K = lambda w: w[..., 0] ** 2 * w[..., 1] ** 2  # noqa: E731
+    assert llc_target(K, [0.0, 0.0], t, localization=gamma) == pytest.approx(E / Z, rel=2e-4)
+
+
+@given(a=st.integers(1, 3), b=st.integers(1, 3), shift=st.floats(-2, 2))
+def test_llc_target_invariant_under_permutation_and_translation(a, b, shift):
+    K1 = lambda w: w[..., 0] ** (2 * a) * w[..., 1] ** (2 * b)  # noqa: E731
+    K2 = lambda w: (w[..., 1] - shift) ** (2 * a) * (w[..., 0] - shift) ** (2 * b)  # noqa: E731
+    v1 = llc_target(K1, [0.0, 0.0], 100.0, n_grid=250)
+    v2 = llc_target(K2, [shift, shift], 100.0, n_grid=250)
+    assert v1 == pytest.approx(v2, rel=1e-6)
+    assert 0 < v1 < 1.0  # below the regular value d/2
+
+
+# --------------------------------------------------------------------------- llc
+
+def test_llc_matches_its_exact_finite_temperature_target():
+    toy = normal_crossing([1, 2])
+    est = estimate_rlct(toy.potential, toy.w_star, method="llc", n_chains=8, n_steps=2500, burn=500, seed=1,
+                        progress=False)
+    target = est.diagnostics.exact_target
+    assert target is not None
+    assert abs(est.value - target) < 4 * est.stderr
+    # negative control: lambda itself (0.25) is not what llc measures at n beta = 145, and the same test
+    # rejects it
+    assert abs(est.value - 0.25) > 4 * est.stderr
+    assert est.trace.shape == (8, 2000) and est.per_chain.shape == (8,)
+
+
+def test_llc_is_biased_low_at_multiplicity_two():
+    # Lau et al.'s estimator at beta = 1/ln n: for K = w1^4 w2^4 (lambda = 1/4, m = 2) it reads far below
+    # lambda, as devinterp does (the (m - 1)/ln(n beta) term); this is why `scaling` exists.
+    toy = normal_crossing([2, 2])
+    est = estimate_rlct(toy.potential, toy.w_star, method="llc", n_chains=8, n_steps=2000, burn=500, seed=2,
+                        progress=False)
+    assert est.value < 0.25 - 4 * est.stderr
+    assert abs(est.value - est.diagnostics.exact_target) < 4 * est.stderr
+
+
+# --------------------------------------------------------------------------- scaling and multitemp
+# Tolerance: 4 jackknife standard errors plus 2 % of lambda, the model error of the asymptotic fit
+# measured on exact (quadrature) curves of the same toys over the same range of t.
+
+@pytest.mark.parametrize("toy, m", [(normal_crossing([1, 1]), 2), (normal_crossing([1, 2]), 1),
+                                    (regular(2), 1)])
+def test_scaling_recovers_lambda_and_multiplicity(toy, m):
+    est = estimate_rlct(toy.potential, toy.w_star, method="scaling", seed=3, **FAST)
+    lam = float(toy.exact.value)
+    assert abs(est.value - lam) < 4 * est.stderr + 0.02 * lam, (est.value, est.stderr)
+    assert est.multiplicity == m == toy.exact.multiplicity
+
+
+def test_multitemp_without_knowing_the_loss_at_w_star():
+    toy = normal_crossing([2, 2])
+    shift = 3.7  # an unknown constant in the loss must not matter
+    pot = lambda w: toy.potential(w) + shift  # noqa: E731
+    est = estimate_rlct(pot, toy.w_star, method="multitemp", seed=4, **FAST)
+    assert abs(est.value - 0.25) < 4 * est.stderr + 0.02 * 0.25
+    assert est.multiplicity == 2
+
+
+def test_scaling_with_given_multiplicity_and_plot():
+    toy = normal_crossing([1, 3])
+    est = estimate_rlct(toy.potential, toy.w_star, method="scaling", multiplicity=1, seed=5, **FAST)
+    assert isinstance(est, RLCTEstimate)
+    assert est.multiplicity == 1 and est.diagnostics.log_spread is None
+    assert abs(est.value - 1 / 6) < 4 * est.stderr + 0.02 / 6
+    fig = est.plot()
+    assert fig.axes
+    assert len(est.diagnostics.candidates) >= 2
+
+
+def test_detect_multiplicity_on_synthetic_covariances():
+    ell = np.array([1 / 3, 2 / 3, 1.0]) * 27.0
+    flat = (ell / 2) ** 2 / 12 + 1.2          # log-uniform spread over ln t / 2: grows like (ln t)^2
+    sat = 4.0 - 3.0 * np.exp(-ell / 4)        # saturating spread
+    covs = np.stack([np.diag([f, s, 1.0]) for f, s in zip(flat, sat)])
+    m, ev = _detect_multiplicity(covs, 0.3, 1.0)
+    assert m == 2 and ev.shape == (3,)
+    covs_m1 = np.stack([np.diag([s, 1.0, 1.0]) for s in sat])
+    assert _detect_multiplicity(covs_m1, 0.3, 1.0)[0] == 1
+
+
+# --------------------------------------------------------------------------- models on data
+
+def test_estimate_rlct_model_llc_on_linear_regression_matches_closed_form():
+    # A quadratic empirical loss L_n(w) = L_n(w_hat) + (w - w_hat)^T S (w - w_hat) / 2 at the OLS solution:
+    # the localized tempered posterior is Gaussian with precision n beta S + gamma I, so
+    # n beta E[L_n - L_n(w_hat)] = (1/2) sum_i n beta s_i / (n beta s_i + gamma) exactly (MALA: no step bias).
+    g = torch.Generator().manual_seed(0)
+    n = 400
+    x = torch.randn(n, 2, generator=g, dtype=F64)
+    y = x @ torch.tensor([[1.0], [-0.5]], dtype=F64) + torch.randn(n, 1, generator=g, dtype=F64)
+    w_hat = torch.linalg.lstsq(x, y).solution.reshape(-1)
+    model = torch.nn.Linear(2, 1, bias=False).double()
+    loss = lambda out, yb: 0.5 * ((out - yb) ** 2).sum(-1).mean()  # noqa: E731
+    gamma = 20.0
+    est = estimate_rlct_model(model, (x, y), loss, w_hat, n=n, method="llc", sampler="mala", localization=gamma,
+                              n_steps=1500, burn=300, step_size=2e-3, seed=0, progress=False)
+    nb = n / math.log(n)
+    s_i = torch.linalg.eigvalsh(x.T @ x / n).tolist()
+    expected = sum(0.5 * nb * si / (nb * si + gamma) for si in s_i)
+    assert abs(est.value - expected) < 4 * est.stderr
+    assert abs(est.value - 1.0) > 4 * est.stderr  # negative control: d/2 ignores the localization
+    with pytest.raises(ValueError, match="population_loss"):
+        estimate_rlct_model(model, (x, y), loss, n=n, method="scaling", progress=False)
+    with pytest.raises(ValueError, match="`n`"):
+        estimate_rlct_model(model, (x, y), loss, n=1, progress=False)
+    with pytest.raises(ValueError, match="`w_star`"):
+        estimate_rlct_model(model, (x, y), loss, torch.zeros(5), n=n, progress=False)
+
+
+# --------------------------------------------------------------------------- toys
+
+@given(seed=st.integers(0, 50))
+def test_toy_potentials_vanish_at_w_star_and_are_nonnegative(seed):
+    g = torch.Generator().manual_seed(seed)
+    for toy in (normal_crossing([1, 2]), reduced_rank(2, 2, 2, 1), deep_linear([2, 1, 2, 1], 1), regular(3)):
+        assert float(toy.potential(toy.w_star)) == pytest.approx(0.0, abs=1e-12)
+        w = toy.w_star + torch.randn((5, toy.dim), generator=g, dtype=F64)
+        assert bool((toy.potential(w) >= -1e-12).all())
+
+
+def test_two_layer_deep_linear_toy_has_reduced_rank_lambda():
+    for M, N, H, r in [(2, 2, 2, 1), (3, 2, 2, 0), (3, 3, 2, 1)]:
+        assert deep_linear([M, H, N], r).exact.value == reduced_rank(M, N, H, r).exact.value
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(method="mcmc"), ValueError, "`method`"),
+    (dict(method="llc", n=1), ValueError, "`n`"),
+    (dict(method="llc", beta=-1.0), ValueError, "`beta`"),
+    (dict(method="scaling", t_max=2.0), ValueError, "`t_max`"),
+    (dict(method="scaling", multiplicity=3), ValueError, "`multiplicity`"),
+    (dict(method="scaling", localization=-1.0), ValueError, "`localization`"),
+    (dict(method="scaling", n_chains=1), ValueError, "`n_chains`"),
+    (dict(method="scaling", bogus=1), TypeError, "bogus"),
+])
+def test_bad_options_raise_before_sampling(kwargs, err, match):
+    toy = normal_crossing([1, 1])
+    with pytest.raises(err, match=match):
+        estimate_rlct(toy.potential, toy.w_star, progress=False, **kwargs)
+
+
+def test_bad_potentials_raise():
+    with pytest.raises(TypeError, match="`potential`"):
+        estimate_rlct(3.0, [0.0, 0.0], progress=False)
+    with pytest.raises(ValueError, match="batched"):
+        estimate_rlct(lambda w: (w ** 2).sum(), [0.0, 0.0], progress=False)
+    with pytest.raises(ValueError, match="`w_star`"):
+        estimate_rlct(lambda w: (w ** 2).sum(-1), [float("nan"), 0.0], progress=False)
+    with pytest.raises(ValueError, match="d <= 2"):
+        llc_target(lambda w: (w ** 2).sum(-1), [0.0, 0.0, 0.0], 10.0)
