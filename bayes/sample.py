@@ -250,6 +250,12 @@ class _Recorder:
             return out
         lp, en = self.parts(w)
         b = self.beta
+        if w.ndim == 2 and isinstance(lp, np.ndarray) and isinstance(en, np.ndarray):   # the hot path
+            logp = lp - b * en if b else lp       # parts() gives en = +inf where lp = -inf
+            if math.isnan(logp.sum()):
+                _check_nan(logp)
+            self.log.append((self.step, w, en, lp))
+            return logp
         if np.ndim(lp) == 0:
             logp = float(lp) if b == 0.0 or not np.isfinite(lp) else float(lp) - b * float(en)
             if math.isnan(logp):
@@ -318,7 +324,8 @@ class _Recorder:
 def _check_nan(logp: np.ndarray) -> None:
     bad = np.flatnonzero(np.isnan(logp))
     if bad.size:
-        raise SamplerDivergenceError(f"the log density returned NaN for walker {int(bad[0])}", chain=int(bad[0]))
+        raise SamplerDivergenceError(f"the log density returned NaN at proposal {int(bad[0])} of a batch of "
+                                     f"{logp.shape[0]}")
 
 
 def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int, *,
@@ -372,7 +379,8 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
         Bad sizes, too few walkers (< 2 d), a degenerate or mis-shaped initial ensemble, or a
         non-finite log density at a starting walker; all before any sampling.
     SamplerDivergenceError
-        The log density returned NaN; ``.step``, ``.chain`` (walker) and ``.partial`` (the chain so far).
+        The log density returned NaN; ``.step`` says where and ``.partial`` keeps the chain so far
+        (``.chain`` is None: emcee evaluates proposals in batches, not per walker).
 
     Warns
     -----

@@ -2,7 +2,8 @@
 
 Both runs use the same :class:`~bayes.posterior.PosteriorDensity` (vectorised), the same
 walkers, steps and seed. ``bayes.sample`` additionally records the energy and log prior of
-every draw (emcee blobs), builds the InferenceData and computes the diagnostics
+every draw (logged evaluations matched to the accepted moves), builds the InferenceData and
+computes the diagnostics
 (acceptance, autocorrelation time). Target: < 10 % overhead. A third row adds
 ``bayes.diagnostics`` (ArviZ's rank-normalised ESS and R-hat, computed on demand).
 """

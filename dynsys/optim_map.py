@@ -17,7 +17,7 @@ space W).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -28,6 +28,9 @@ from dynsys._optim_rules import check_hyper, init_state, state_size, update
 from dynsys.lyapunov import LyapunovResult, lyapunov_spectrum
 
 __all__ = ["OptimizerMap", "FunctionSpaceResult", "function_space_spectrum", "DigitsMLP", "digits_mlp_map"]
+
+
+_NO_BATCH = object()
 
 
 class OptimizerMap:
@@ -154,11 +157,6 @@ class OptimizerMap:
             off += size
         return out
 
-    def _flat(self, tree: Any) -> torch.Tensor:
-        if not self._is_dict:
-            return tree.reshape(-1)
-        return torch.cat([tree[name].reshape(-1) for name in self._names])
-
     def _loss_flat(self, w: torch.Tensor, batch: Any) -> torch.Tensor:
         return self.loss_fn(self._tree(w), batch)
 
@@ -181,9 +179,12 @@ class OptimizerMap:
         bufs = tuple(self._tree(state[n * (i + 1): n * (i + 2)]) for i in range(self._n_buffers))
         return self._tree(w), bufs
 
-    def update(self, state: torch.Tensor, t: int, batch: Any = None) -> torch.Tensor:
-        """The pure update on the flat state (differentiable; used by ``step`` and ``tangent``)."""
-        if batch is None:
+    def update(self, state: torch.Tensor, t: int, batch: Any = _NO_BATCH) -> torch.Tensor:
+        """The pure update on the flat state (differentiable; used by ``step`` and ``tangent``).
+
+        `batch` defaults to the schedule's batch for step `t`.
+        """
+        if batch is _NO_BATCH:
             batch = self.batch(t)
         n = self.n_params
         w = state[:n]
@@ -225,7 +226,8 @@ class FunctionSpaceResult(NamedTuple):
     weight : LyapunovResult
         The weight-space (state-space) spectrum.
     function : ndarray, shape (k,)
-        Finite-time function-space exponents at the last step.
+        Finite-time function-space exponents at the last step, column j belonging to
+        the same tangent direction as ``weight.exponents[j]``.
     function_history : ndarray, shape (n_obs, k)
         The same at each observation step.
     steps : ndarray of int
@@ -323,12 +325,15 @@ def function_space_spectrum(omap: OptimizerMap, x0: torch.Tensor, n_steps: int, 
         s = torch.linalg.qr(A)[1].diagonal().abs().log()
         rec["steps"].append(step)
         rec["vals"].append(((log_r + s - rec["s0"]) / step).detach().cpu().double().numpy())
+        rec["last_log_r"] = log_r.detach().cpu().double().numpy()
 
     Q0 = _initial_frame(omap.dim, kk, seed, x0)
     rec["s0"] = torch.linalg.qr(out_jvp(x0[:n].detach(), Q0[:n, :]))[1].diagonal().abs().log()
     weight = lyapunov_spectrum(omap, x0, n_steps, k=kk, transient=0, frame=Q0, observe=observe,
                                observe_every=observe_every, progress=progress)
-    vals = np.array(rec["vals"])
+    # the engine sorts its exponents descending; put the function-space columns in that order
+    order = np.argsort(-rec["last_log_r"], kind="stable")
+    vals = np.array(rec["vals"])[:, order]
     return FunctionSpaceResult(weight, vals[-1], vals, np.array(rec["steps"]))
 
 

@@ -342,7 +342,7 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
         whose unadjusted steps are unstable on non-Lipschitz potentials otherwise),
         ``exact_target`` (True: quadrature when d <= 2).
         Ladder methods: ``t_min`` (1), ``t_max`` (1e12 for d <= 3, 1e8 otherwise),
-        ``ratio`` (2, between rungs), ``n_steps`` (6000), ``burn`` (1500), ``fit_min``
+        ``ratio`` (2, between rungs), ``n_steps`` (6000; 10000 for d > 3), ``burn`` (1500; 3000), ``fit_min``
         (smallest t used in the fit, 100), ``multiplicity`` (None: detected),
         ``spread_threshold`` (0.3) and
         ``spread_growth`` (1.0) for the detector, ``n`` (1000, multitemp only).
@@ -363,7 +363,7 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
     >>> import torch
     >>> K = lambda w: (w[..., 0] ** 2) * (w[..., 1] ** 4)   # λ = 1/4, m = 1
     >>> est = estimate_rlct(K, torch.zeros(2, dtype=torch.float64), method="scaling", seed=0,
-    ...                     progress=False, n_steps=800, burn=300, t_max=1e8)
+    ...                     progress=False, n_steps=600, burn=200, t_max=1e7, multiplicity=1)
     >>> 0.2 < est.value < 0.3
     True
     """
@@ -449,7 +449,7 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     t_min = check_positive("t_min", options.pop("t_min", 1.0))
     t_max = check_real("t_max", options.pop("t_max", 1e12 if d <= 3 else 1e8), low=t_min * 4)
     ratio = check_real("ratio", options.pop("ratio", 2.0), low=1.05)
-    n_steps, burn = _pop_common_steps(options, 6000, 1500)
+    n_steps, burn = _pop_common_steps(options, 6000 if d <= 3 else 10000, 1500 if d <= 3 else 3000)
     fit_min = check_positive("fit_min", options.pop("fit_min", 100.0))
     m_opt = options.pop("multiplicity", None)
     if m_opt is not None:

@@ -125,9 +125,9 @@ def test_nan_density_raises_with_step_and_partial():
         out[w[:, 0] > 1.5] = np.nan
         return out
 
-    with pytest.raises(SamplerDivergenceError, match="NaN for walker") as info:
+    with pytest.raises(SamplerDivergenceError, match="returned NaN at proposal .* at step") as info:
         sample(bad, np.zeros(1), 2000, seed=0, progress=False, quiet=True)
-    assert info.value.step >= 1 and info.value.chain is not None
+    assert info.value.step >= 1
     assert info.value.partial is None or info.value.partial.shape[1:] == (32, 1)
 
 

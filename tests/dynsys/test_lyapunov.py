@@ -213,3 +213,16 @@ def test_huge_default_k_is_refused_before_any_work():
 
     with pytest.raises(ValueError, match="pass a smaller `k`"):
         lyapunov_spectrum(Big(), np.zeros(2 ** 20), 1, progress=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=8))
+def test_kaplan_yorke_properties(lams):
+    d = kaplan_yorke_dimension(lams)
+    assert 0.0 <= d <= len(lams)
+    # permutation invariance (it sorts) and the all-negative / all-positive limits
+    assert kaplan_yorke_dimension(lams[::-1]) == d
+    if max(lams) < 0:
+        assert d == 0.0
+    if min(lams) >= 0:
+        assert d == float(len(lams))

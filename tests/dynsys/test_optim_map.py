@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,10 @@ from torch.func import functional_call
 
 from dynsys._optim_rules import OPTIMIZERS, check_hyper, init_state, update
 from dynsys.data import load_digits_tensors
+from dynsys.lyapunov import lyapunov_spectrum
+from dynsys.optim_map import OptimizerMap, function_space_spectrum
+from dynsys.strategies import quadratics
+from dynsys.systems import LinearMap
 
 torch.set_num_threads(1)
 
@@ -175,13 +181,6 @@ def test_digits_loader():
 
 
 # ------------------------------------------------------------------ OptimizerMap
-import math  # noqa: E402
-import warnings  # noqa: E402
-
-from dynsys.lyapunov import lyapunov_spectrum  # noqa: E402
-from dynsys.optim_map import OptimizerMap, function_space_spectrum  # noqa: E402
-from dynsys.strategies import quadratics  # noqa: E402
-from dynsys.systems import LinearMap  # noqa: E402
 
 
 def _quad_map(H, optimizer="sgd", **hp):
@@ -390,17 +389,29 @@ def test_function_space_identity_outputs_equal_weight_space():
                                   k=3, observe_every=20, seed=0, progress=False)
     # outputs = weights: the output stretch of an orthonormal frame is 1, so the
     # function-space finite-time exponents are the weight-space ones
-    np.testing.assert_allclose(np.sort(res.function)[::-1], res.weight.exponents, atol=1e-10)
+    np.testing.assert_allclose(res.function, res.weight.exponents, atol=1e-10)
     assert list(res.steps) == [20, 40, 60]
 
 
-def test_function_space_on_mlp_runs_and_converges_towards_weights():
+def test_function_space_on_mlp_runs_and_linear_outputs_are_bounded_by_conditioning():
     model, params, batches, loss_fn, out_fn, data = _tiny_mlp(width=4)
     m = OptimizerMap(loss_fn, params, batches, lr=0.1)
     res = function_space_spectrum(m, m.initial_state(), 40, output_fn=out_fn, probe=data.X_test[:20],
                                   k=3, observe_every=10, seed=0, progress=False)
     assert res.function.shape == (3,) and np.all(np.isfinite(res.function))
     assert res.function_history.shape == (4, 3)
+    # a fixed linear read-out F(w) = M w: the output stretch of any unit vector lies in
+    # [s_min(M), s_max(M)], so the nested-volume terms differ from the weight-space
+    # exponents by at most j * log(cond M) / t
+    H = np.diag([3.0, 1.0, 0.5, 0.2])
+    mq = _quad_map(H, lr=0.2)
+    M = torch.tensor(np.random.default_rng(0).standard_normal((6, 4)) + 2 * np.eye(6, 4))
+    lin = function_space_spectrum(mq, mq.initial_state(), 50, output_fn=lambda w, probe: M @ w, probe=None,
+                                  k=3, observe_every=50, seed=0, progress=False)
+    sv = np.linalg.svd(M.numpy(), compute_uv=False)
+    bound = np.cumsum(np.full(3, 2 * np.log(sv[0] / sv[-1]))) / 50
+    diff = np.abs(np.cumsum(lin.function) - np.cumsum(lin.weight.exponents))
+    assert np.all(diff <= bound + 1e-12)
     fig = res.plot()
     import matplotlib.pyplot as plt
 
@@ -446,3 +457,29 @@ def test_mlp_with_100k_parameters_top16_over_500_steps():
     r = lyapunov_spectrum(mlp.map, mlp.map.initial_state(), 500, k=16, seed=0, progress=False)
     assert r.exponents.shape == (16,) and np.all(np.isfinite(r.exponents))
     assert np.all(np.diff(r.exponents) <= 0) and np.all(r.stderr > 0)
+
+
+@settings(max_examples=8, deadline=None)
+@given(frac=st.floats(0.0, 0.9), seed=st.integers(0, 1000))
+def test_digits_split_sizes_property(frac, seed):
+    d = load_digits_tensors(test_fraction=frac, seed=seed, dtype=torch.float64)
+    assert len(d.y_train) + len(d.y_test) == 1797 == len(d.X_train) + len(d.X_test)
+    assert len(d.y_test) == round(frac * 1797)
+    assert torch.isfinite(d.X_train).all() and torch.isfinite(d.X_test).all()
+
+
+@settings(max_examples=6, deadline=None)
+@given(width=st.integers(1, 12), depth=st.integers(1, 3),
+       opt=st.sampled_from(["sgd", "momentum", "adam"]))
+def test_digits_mlp_map_parameter_count(width, depth, opt):
+    from dynsys import digits_mlp_map
+
+    hyper = dict(momentum=0.9) if opt == "momentum" else {}
+    mlp = digits_mlp_map(width=width, depth=depth, optimizer=opt, lr=0.01, n_batches=3, seed=0, **hyper)
+    expected = 65 * width + (depth - 1) * (width + 1) * width + (width + 1) * 10
+    assert mlp.n_params == expected
+    assert mlp.map.dim == expected * {"sgd": 1, "momentum": 2, "adam": 3}[opt]
+    x1 = mlp.map.step(mlp.map.initial_state(), 0)
+    assert torch.isfinite(x1).all()
+    with pytest.raises(ValueError, match="`activation`"):
+        digits_mlp_map(width=width, activation="gelu")

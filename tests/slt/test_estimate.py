@@ -198,3 +198,19 @@ def test_bad_potentials_raise():
         estimate_rlct(lambda w: (w ** 2).sum(-1), [float("nan"), 0.0], progress=False)
     with pytest.raises(ValueError, match="d <= 2"):
         llc_target(lambda w: (w ** 2).sum(-1), [0.0, 0.0, 0.0], 10.0)
+
+
+def test_estimate_rlct_model_multitemp_regular_regression():
+    # a regular 2-parameter model: lambda = d/2 = 1; multitemp needs no L_n(w*) (free offset in the fit)
+    g = torch.Generator().manual_seed(0)
+    n = 400
+    x = torch.randn(n, 2, generator=g, dtype=F64)
+    y = x @ torch.tensor([[1.0], [-0.5]], dtype=F64) + torch.randn(n, 1, generator=g, dtype=F64)
+    model = torch.nn.Linear(2, 1, bias=False).double()
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, -0.5]], dtype=F64))
+    loss = lambda out, yb: 0.5 * ((out - yb) ** 2).sum(-1).mean()  # noqa: E731
+    est = estimate_rlct_model(model, (x, y), loss, n=n, method="multitemp", localization=1.0, n_steps=1500,
+                              burn=400, seed=0, progress=False)
+    assert est.multiplicity == 1
+    assert abs(est.value - 1.0) < 4 * est.stderr

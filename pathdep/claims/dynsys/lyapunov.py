@@ -30,6 +30,23 @@ def _mlp_top(ctx: Context, *, n, transient, width, **hyper):
     return float(r.exponents[0]), float(r.stderr[0])
 
 
+def _errorbar_figure(xs, ys, ses, *, xlabel, ylabel, title, logx=False):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.errorbar(xs, ys, yerr=2 * np.asarray(ses), marker="o", capsize=3)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def _signif(diff, se, z=2.0):
     """True if diff > z se, False if diff < -z se, None in between (cannot tell)."""
     if diff > z * se:
@@ -44,42 +61,53 @@ def _signif(diff, se, z=2.0):
        statement="The Hénon map (a=1.4, b=0.3) has Lyapunov exponents 0.41922 and -1.62319; "
                  "their sum is ln b = ln 0.3.",
        source=SPROTT,
-       method="Benettin QR method on the analytic tangent map (QR every 4 steps); compare within 2e-3 "
-              "plus 4 block standard errors (the 10,000-step quick run is INCONCLUSIVE by design when its "
-              "standard error exceeds the tolerance; --full runs 1e6 steps); the sum must equal ln 0.3 to 1e-6")
+       method="Benettin QR method on the analytic tangent map (QR every 4 steps); 30,000 steps within "
+              "1e-2 in quick mode, 1e6 steps within 2e-3 (the issue's bar) with --full, in both cases plus "
+              "4 block standard errors, which must themselves be below the tolerance; the sum must equal "
+              "ln 0.3 to 1e-6")
 def _henon(ctx: Context) -> Verdict:
     from dynsys import Henon
 
-    r = _spectrum(Henon(), ctx.pick(10_000, 1_000_000), transient=1000, seed=ctx.seed, reortho_every=4)
+    r = _spectrum(Henon(), ctx.pick(30_000, 1_000_000), transient=1000, seed=ctx.seed, reortho_every=4)
     ev = f"{r.n_steps} steps; sum = {r.sum:.9f} vs ln 0.3 = {math.log(0.3):.9f}."
-    v = compare_all(list(r.exponents) + [r.sum], [0.41922, -1.62319, math.log(0.3)], atol=2e-3,
-                    stderr=list(r.stderr) + [0.0], evidence=ev)
+    v = compare_all(list(r.exponents) + [r.sum], [0.41922, -1.62319, math.log(0.3)],
+                    atol=ctx.pick(1e-2, 2e-3), stderr=list(r.stderr) + [0.0], evidence=ev)
     if abs(r.sum - math.log(0.3)) > 1e-6:
         v = v.with_(verdict="REFUTED")
     return v.with_(figure=r.plot(reference=[0.41922, -1.62319], title="Hénon (a=1.4, b=0.3)"))
 
 
-@claim("dynsys.lyapunov.lorenz63_volume",
-       statement="The Lorenz-63 flow contracts volume at rate sigma + 1 + beta: its three exponents sum "
-                 "to -(sigma + 1 + beta) = -13.6667, and are 0.9056, 0, -14.5723 at (10, 28, 8/3).",
-       source=f"REFERENCE.md (dynsys); {SPROTT}",
-       method="RK4 (dt = 0.01) for the state and the variational equation, QR every step; "
-              "sum against the divergence to 2e-4 (RK4 error), exponents against Sprott within "
-              "1e-2 plus 4 block standard errors (a short run in quick mode is INCONCLUSIVE by design "
-              "if its standard error exceeds the tolerance)")
-def _lorenz(ctx: Context) -> Verdict:
+def _lorenz_run(ctx: Context):
     from dynsys import Lorenz63
 
     s = Lorenz63(dt=0.01)
-    r = _spectrum(s, ctx.pick(3000, 1_000_000), transient=500, seed=ctx.seed)
-    ev = f"T = {r.n_steps * r.dt:g}; sum = {r.sum:.6f} vs {s.divergence:.6f}."
-    sum_v = compare(r.sum, s.divergence, atol=2e-4)
-    spec_v = compare_all(r.exponents, [0.9056, 0.0, -14.5723], atol=1e-2, stderr=r.stderr)
-    verdict = "REFUTED" if "REFUTED" in (sum_v.verdict, spec_v.verdict) else spec_v.verdict
-    return spec_v.with_(verdict=verdict, measured=[*map(float, r.exponents), r.sum],
-                        expected=[0.9056, 0.0, -14.5723, s.divergence],
-                        evidence=f"{ev} sum: {sum_v.evidence}; exponents: {spec_v.evidence}",
-                        figure=r.plot(reference=[0.9056, 0.0, -14.5723], title="Lorenz-63"))
+    return s, _spectrum(s, ctx.pick(3000, 1_000_000), transient=500, seed=ctx.seed)
+
+
+@claim("dynsys.lyapunov.lorenz63_volume",
+       statement="The Lorenz-63 flow contracts phase-space volume at the rate sigma + 1 + beta: its three "
+                 "Lyapunov exponents sum to -(sigma + 1 + beta) = -13.6667 at (10, 28, 8/3).",
+       source="REFERENCE.md (dynsys), exact checks",
+       method="RK4 (dt = 0.01) for the state and the variational equation, QR every step, T = 30 "
+              "(1e4 with --full); the sum against the divergence to 2e-4 (RK4's volume error)")
+def _lorenz_volume(ctx: Context) -> Verdict:
+    s, r = _lorenz_run(ctx)
+    return compare(r.sum, s.divergence, atol=2e-4,
+                   evidence=f"T = {r.n_steps * r.dt:g}; exponents {np.round(r.exponents, 4).tolist()}.")
+
+
+@claim("dynsys.lyapunov.lorenz63_sprott",
+       statement="The Lorenz-63 flow at (sigma, rho, beta) = (10, 28, 8/3) has Lyapunov exponents "
+                 "0.9056, 0, -14.5723.",
+       source=SPROTT,
+       method="RK4 (dt = 0.01), QR every step; within 1e-2 plus 4 block standard errors.  The exponents "
+              "converge like T^(-1/2): the quick run (T = 30) is INCONCLUSIVE by design, --full (T = 1e4) "
+              "decides")
+def _lorenz_sprott(ctx: Context) -> Verdict:
+    _, r = _lorenz_run(ctx)
+    return compare_all(r.exponents, [0.9056, 0.0, -14.5723], atol=1e-2, stderr=r.stderr,
+                       evidence=f"T = {r.n_steps * r.dt:g}; standard errors {np.round(r.stderr, 4).tolist()}.",
+                       figure=r.plot(reference=[0.9056, 0.0, -14.5723], title="Lorenz-63"))
 
 
 @claim("dynsys.lyapunov.logistic_ln2",
@@ -213,10 +241,11 @@ def _positive_diverges(ctx: Context) -> Verdict:
        method="top Lyapunov exponent (k = 1, same initial tangent vector) of SGD on a one-hidden-layer "
               "ReLU MLP on the digits, over the same training time eta * n = T at several eta; "
               "'nearly identical' read as: lambda/eta within +-25 % of their mean (relative spread "
-              "(max - min)/mean|.| <= 0.5)")
+              "(max - min)/mean|.| <= 0.5), measured with relative standard errors <= 0.25; refuted if the "
+              "spread exceeds 0.5 + 4 relative SE")
 def _lr_slopes(ctx: Context) -> Verdict:
     etas = ctx.pick([0.01, 0.03, 0.1], [0.003, 0.01, 0.03, 0.1, 0.3])
-    T = ctx.pick(1.0, 10.0)
+    T = ctx.pick(3.0, 10.0)
     width = ctx.pick(16, 64)
     rows = []
     for eta in etas:
@@ -225,13 +254,22 @@ def _lr_slopes(ctx: Context) -> Verdict:
         rows.append((eta, n, lam / eta, se / eta))
     ratios = np.array([r[2] for r in rows])
     spread = float((ratios.max() - ratios.min()) / max(np.mean(np.abs(ratios)), 1e-300))
-    return decide(spread <= 0.5,
+    fig = _errorbar_figure(etas, ratios, [r[3] for r in rows], xlabel="learning rate eta",
+                           ylabel="top exponent / eta", logx=True,
+                           title=f"SGD, digits MLP (width {width}), equal training time eta*n = {T:g}")
+    rel_se = float(max(r[3] / max(abs(r[2]), 1e-300) for r in rows))
+    if spread <= 0.5:
+        cond = True if rel_se <= 0.25 else None   # sharp enough to have seen a violation?
+    else:
+        cond = False if spread > 0.5 + 4 * rel_se else None
+    return decide(cond, figure=fig,
                   measured={f"eta={e:g}": round(float(q), 5) for e, _, q, _ in rows},
                   expected="lambda/eta nearly constant (relative spread <= 0.5)",
                   tolerance="relative spread <= 0.5",
                   evidence=f"training time eta*n = {T:g}, width {width}; lambda/eta (+- SE/eta): "
                            + "; ".join(f"eta={e:g} (n={n}): {q:.4g} +- {s:.2g}" for e, n, q, s in rows)
-                           + f"; relative spread {spread:.3g}.",
+                           + f"; relative spread {spread:.3g}; largest relative SE {rel_se:.2g} "
+                           "(HOLDS needs spread <= 0.5 with relative SE <= 0.25).",
                   corrected=f"lambda/eta is not constant across eta: measured {np.round(ratios, 4).tolist()} "
                             f"for eta = {etas} at equal training time eta*n = {T:g} (relative spread {spread:.2f}).")
 
@@ -256,7 +294,10 @@ def _momentum(ctx: Context) -> Verdict:
     large = _signif(l9 - l0, math.hypot(s0, s9))   # True: mu = 0.9 diverges more
     cond = False if False in (small, large) else None if None in (small, large) else True
     txt = "; ".join(f"mu={mu}: {lam:.5f} +- {se:.1g}" for mu, (lam, se) in res.items())
-    return decide(cond, measured={f"mu={mu}": round(lam, 6) for mu, (lam, _) in res.items()},
+    fig = _errorbar_figure(list(res), [v[0] for v in res.values()], [v[1] for v in res.values()],
+                           xlabel="momentum mu", ylabel="top exponent per step",
+                           title=f"heavy ball, eta = 0.01, digits MLP (width {width})")
+    return decide(cond, figure=fig, measured={f"mu={mu}": round(lam, 6) for mu, (lam, _) in res.items()},
                   expected="lambda(0.1) < lambda(0) < lambda(0.9)",
                   tolerance="differences beyond 2 standard errors",
                   evidence=f"top exponent per step (width {width}, {n} steps): {txt}.",
