@@ -63,7 +63,7 @@ def _swap(x: torch.Tensor, i: torch.Tensor, sw: torch.Tensor) -> torch.Tensor:
 def run_ladder(potential: Callable, w_star: torch.Tensor, temps: np.ndarray, *, n_chains: int,
                n_steps: int, burn: int, localization: float, log_prior: Callable | None,
                gen: torch.Generator, step_init: np.ndarray | None = None, swap: bool = True,
-               track: tuple[int, ...] = (), init_jitter: float = 0.0,
+               track: tuple[int, ...] = (), init_jitter: float | np.ndarray = 0.0,
                progress: bool = False, desc: str = "ladder") -> LadderRun:
     """Run replica-exchange MALA; see the module docstring."""
     from tqdm.auto import tqdm
@@ -74,8 +74,9 @@ def run_ladder(potential: Callable, w_star: torch.Tensor, temps: np.ndarray, *, 
     gamma = float(localization)
     c = w_star.reshape(1, 1, d)
     w = c.expand(T, C, d).clone()
-    if init_jitter > 0:
-        w = w + init_jitter * torch.randn(w.shape, generator=gen, dtype=dtype)
+    jit = torch.as_tensor(np.broadcast_to(np.asarray(init_jitter, dtype=float), (T,)).copy(), dtype=dtype)
+    if bool((jit > 0).any()):
+        w = w + jit.reshape(T, 1, 1) * torch.randn(w.shape, generator=gen, dtype=dtype)
     track_idx = torch.as_tensor(list(track), dtype=torch.long)
     v_sum = torch.zeros((len(track), d), dtype=dtype)
     v_out = torch.zeros((len(track), d, d), dtype=dtype)

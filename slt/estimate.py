@@ -79,8 +79,8 @@ class RLCTDiagnostics(NamedTuple):
     candidates : tuple
         ``(m, λ̂)`` for every multiplicity that was fitted (ladder methods).
     log_spread : ndarray or None
-        Eigenvalues of the growth of Cov(log|w − w*|) between the middle and the top rung
-        (the multiplicity detector).
+        Eigenvalues of the growth of Cov(log|w − w*|) from the start of the middle third of the
+        ladder to the top rung (the multiplicity detector's directions).
     seconds : float
         Wall time.
     n, beta : float or None
@@ -178,6 +178,11 @@ def _check_potential(potential: Any, w_star: Any) -> tuple[Callable, torch.Tenso
     if not math.isfinite(k_star):
         raise ValueError(f"`potential` is not finite at `w_star` (K(w*) = {k_star})")
     return potential, w_star, k_star
+
+
+def _jitter(temps: np.ndarray, gamma: float) -> np.ndarray:
+    """Initial spread of the chains about w* per rung: about the width of exp(−tK) for a quartic K."""
+    return np.minimum(1.0, np.asarray(temps, dtype=float) ** -0.25) / math.sqrt(1.0 + gamma)
 
 
 def _ladder(t_min: float, t_max: float, ratio: float) -> np.ndarray:
@@ -287,27 +292,35 @@ def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndar
     return float(p[1] if beta is not None else p[0])
 
 
-def _detect_multiplicity(log_cov: np.ndarray, threshold: float, growth: float) -> tuple[int, np.ndarray]:
+def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
+                         growth: float) -> tuple[int, np.ndarray]:
     """m − 1 = the number of directions whose log-scale spread keeps growing with ln t.
 
-    ``log_cov`` holds Cov(log|w − w*|) at three rungs with ln t ≈ ℓ/3, 2ℓ/3 and ℓ.  Along a
-    direction of an (m − 1)-dimensional family of scalings (a face of the Newton polyhedron,
-    a normal crossing of m divisors) the posterior of log|w − w*| is spread uniformly over an
-    interval of length ∝ ln t, so its variance grows like (ln t)²: the second increment is
-    5/3 of the first.  For m = 1 the spread saturates (increments shrink).  A direction counts
-    when its total growth exceeds `threshold` and the second increment is at least `growth`
-    times the first.
+    ``log_cov[i]`` is Cov(log|w − w*|) at rung ``i`` (ln t = ``ell[i]``).  Along a direction of an
+    (m − 1)-dimensional family of scalings (a face of the Newton polyhedron, a normal crossing
+    of m divisors) the posterior of log|w − w*| is spread uniformly over an interval of length
+    ∝ ln t, so its variance grows like (ln t)² and its slope in ln t increases; for m = 1 the
+    spread saturates and the slope falls to zero.  A direction (eigenvector of the growth of
+    the covariance over the upper two thirds of the ladder) counts when it grows by more than
+    `threshold` and its slope over the last third is at least `growth` times the slope over
+    the middle third (least-squares slopes over all rungs in each third), or when it grows by
+    more than (ln t_max)²/60 (a log-uniform spread over ln t / 2 reaches (ln t)²/48).
     """
-    c1, c2, c3 = log_cov
-    diff = c3 - c1
+    span = ell[-1] - ell[0]
+    mid = (ell >= ell[0] + span / 3) & (ell <= ell[0] + 2 * span / 3)
+    top = ell >= ell[0] + 2 * span / 3
+    i1 = int(np.argmax(mid))
+    diff = log_cov[-1] - log_cov[i1]
     ev, vec = np.linalg.eigh(0.5 * (diff + diff.T))
     order = np.argsort(ev)[::-1]
     ev, vec = ev[order], vec[:, order]
     count = 0
     for lam_i, v in zip(ev, vec.T):
-        inc1 = float(v @ (c2 - c1) @ v)
-        inc2 = float(v @ (c3 - c2) @ v)
-        if lam_i > threshold and inc2 > growth * max(inc1, 0.0):
+        series = np.einsum("i,tij,j->t", v, log_cov, v)
+        s1 = np.polyfit(ell[mid], series[mid], 1)[0] if mid.sum() >= 2 else 0.0
+        s2 = np.polyfit(ell[top], series[top], 1)[0] if top.sum() >= 2 else 0.0
+        strong = lam_i > ell[-1] ** 2 / 60   # far beyond a saturating O(1) spread of a log coordinate
+        if strong or (lam_i > threshold and s2 > 0 and s2 >= growth * max(s1, 0.0)):
             count += 1
     return 1 + count, ev
 
@@ -408,8 +421,8 @@ def _llc_potential(potential, w_star, k_star, prior, gamma, n_chains, gen, progr
     if sampler == "tempered":
         temps = _ladder(min(1.0, t / 2), t, 2.0)
         run = run_ladder(potential, w_star, temps, n_chains=n_chains, n_steps=n_steps, burn=burn,
-                         localization=gamma, log_prior=prior, gen=gen, init_jitter=1e-3, progress=progress,
-                         desc="llc")
+                         localization=gamma, log_prior=prior, gen=gen, init_jitter=_jitter(temps, gamma),
+                         progress=progress, desc="llc")
         trace = t * (run.energy[-1] - k_star)
         step_used, acc = np.full(n_chains, run.step_size[-1]), np.full(n_chains, run.acceptance[-1])
     else:
@@ -461,12 +474,9 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     _no_more(options)
     temps = _ladder(t_min, t_max, ratio)
     ell = np.log(temps)
-    top = len(temps) - 1
-    span = ell[top] - ell[0]
-    r1 = int(np.argmin(np.abs(ell - (ell[0] + span / 3))))
-    r2 = int(np.argmin(np.abs(ell - (ell[0] + 2 * span / 3))))
     run = run_ladder(potential, w_star, temps, n_chains=n_chains, n_steps=n_steps, burn=burn,
-                     localization=gamma, log_prior=prior, gen=gen, track=(r1, r2, top), init_jitter=1e-3,
+                     localization=gamma, log_prior=prior, gen=gen, track=tuple(range(len(temps))),
+                     init_jitter=_jitter(temps, gamma),
                      progress=progress, desc=method)
     energy = run.energy - k_star                          # (T, C, S)
     S = energy.shape[2]
@@ -485,7 +495,8 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     if sel.sum() < 4:
         raise ValueError(f"`fit_min` = {fit_min} leaves fewer than 4 rungs in [{t_min}, {t_max}]")
     if m_opt is None:
-        m, spread = _detect_multiplicity(run.log_cov, thr, growth)
+        m, spread = _detect_multiplicity(ell, run.log_cov, thr, growth)
+        m = min(m, d)
     else:
         m, spread = m_opt, None
 

@@ -10,6 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dynsys.pathdep as pathdep_module
+from dynsys import _optim_rules
 from dynsys.errors import DivergenceError
 from dynsys.pathdep import (PathDepResult, _unflatten, align_mlp, batch_schedule, fit_growth,
                             interpolation_losses, mlp, run_experiment, train_ensemble)
@@ -95,6 +97,188 @@ def test_divergence_raises_with_partial():
                        batch_schedule(60, 10, 20, seed=0), lr=1e30, progress=False)
     assert info.value.step is not None and info.value.partial.weights.shape[0] == 1
 
+
+# --------------------------------------------------------------------------- engines
+# train_ensemble has two engines: hand-written forward/backward passes with an in-place
+# update for MLPs (the fast path), and vmap + autograd + the pure update rule for any
+# other model (the reference).  Both must give torch.optim's trajectories.
+def _net(arch, dtype=torch.float64, seed=0):
+    if arch == "relu":
+        return mlp((5, 7, 3), seed=seed, dtype=dtype)
+    g = torch.Generator().manual_seed(seed)
+    if arch == "deep":  # tanh, relu and no activation between linear layers
+        layers = [torch.nn.Linear(5, 6, dtype=dtype), torch.nn.Tanh(),
+                  torch.nn.Linear(6, 4, dtype=dtype), torch.nn.ReLU(),
+                  torch.nn.Linear(4, 4, dtype=dtype), torch.nn.Linear(4, 3, dtype=dtype)]
+    else:  # "linear": multinomial logistic regression
+        layers = [torch.nn.Linear(5, 3, dtype=dtype)]
+    net = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(0.5 * torch.randn(p.shape, generator=g, dtype=dtype))
+    return net
+
+
+def _generic_only(monkeypatch):
+    monkeypatch.setattr(pathdep_module, "_mlp_spec", lambda *args: None)
+
+
+@pytest.mark.parametrize("arch", ["relu", "deep", "linear"])
+@pytest.mark.parametrize("per_copy", [False, True])
+@pytest.mark.parametrize("opt_name, kw", [
+    ("sgd", dict(lr=[0.1, 0.05, 0.2], weight_decay=0.01)),
+    ("momentum", dict(lr=0.05, momentum=[0.9, 0.5, 0.0], weight_decay=1e-3)),
+    ("nesterov", dict(lr=0.05, momentum=0.9, weight_decay=[1e-3, 0.0, 1e-2])),
+    ("adam", dict(lr=1e-2, weight_decay=1e-3)),
+])
+def test_fast_engine_equals_generic_engine_and_torch_optim(arch, per_copy, opt_name, kw,
+                                                          monkeypatch):
+    X, y = _data(seed=3)
+    net = _net(arch)
+    w0 = _flat(net)
+    rows = w0[None] + 0.1 * np.random.default_rng(1).standard_normal((3, w0.size))
+    scheds = [batch_schedule(60, 10, 3, seed=s if per_copy else 0) for s in range(3)]
+    sched = np.stack(scheds) if per_copy else scheds[0]
+    params = _unflatten(net, rows, torch.float64)
+    assert pathdep_module._mlp_spec(net, params, X, y) is not None
+    fast = train_ensemble(net, params, X, y, sched, optimizer=opt_name, checkpoints=[0, 7, 18],
+                          progress=False, **kw)
+    with monkeypatch.context() as m:
+        _generic_only(m)
+        generic = train_ensemble(net, params, X, y, sched, optimizer=opt_name,
+                                 checkpoints=[0, 7, 18], progress=False, **kw)
+    np.testing.assert_allclose(fast.weights, generic.weights, rtol=0, atol=1e-12)
+    per = [{k: (v[i] if isinstance(v, list) else v) for k, v in kw.items()} for i in range(3)]
+    if opt_name == "nesterov":
+        per = [dict(p, nesterov=True) for p in per]
+    ref = _sequential(net, rows, X, y, scheds, "adam" if opt_name == "adam" else "sgd", per)
+    np.testing.assert_allclose(fast.weights[:, -1], ref, rtol=0, atol=1e-10)
+    # the returned stacked parameters are the last weights, the inputs are untouched
+    np.testing.assert_array_equal(_flat_stack(fast.params), fast.weights[:, -1])
+    np.testing.assert_array_equal(_flat_stack(params), rows)
+
+
+def _flat_stack(params):
+    return torch.cat([v.reshape(v.shape[0], -1) for v in params.values()], dim=1).double().numpy()
+
+
+@given(st.integers(0, 2 ** 31 - 1), st.lists(st.integers(1, 6), min_size=0, max_size=2),
+       st.sampled_from(["relu", "tanh"]), st.integers(1, 3),
+       st.sampled_from(["sgd", "momentum", "nesterov", "adam"]), st.booleans())
+@settings(max_examples=12, deadline=None)
+def test_fast_engine_property_equals_generic(seed, hidden, act, n_copies, opt_name, per_copy):
+    X, y = _data(n=24, d=4, k=3, seed=seed % 1000)
+    sizes = (4, *hidden, 3)
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1], dtype=torch.float64))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
+    net = torch.nn.Sequential(*layers)
+    rng = np.random.default_rng(seed)
+    n_par = sum(p.numel() for p in net.parameters())
+    params = _unflatten(net, rng.standard_normal((n_copies, n_par)), torch.float64)
+    b = int(rng.integers(1, 9))
+    if per_copy:
+        sched = np.stack([batch_schedule(24, b, 2, seed=rng) for _ in range(n_copies)])
+    else:
+        sched = batch_schedule(24, b, 2, seed=rng)
+    kw = dict(lr=0.05, weight_decay=float(rng.choice([0.0, 1e-2])))
+    if opt_name in ("momentum", "nesterov"):
+        kw["momentum"] = 0.8
+    fast = train_ensemble(net, params, X, y, sched, optimizer=opt_name, progress=False, **kw)
+    with pytest.MonkeyPatch.context() as m:
+        _generic_only(m)
+        generic = train_ensemble(net, params, X, y, sched, optimizer=opt_name, progress=False, **kw)
+    np.testing.assert_allclose(fast.weights, generic.weights, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(fast.steps, generic.steps)
+
+
+@pytest.mark.parametrize("opt_name", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("per_copy_hyper", [False, True])
+def test_inplace_update_is_bitwise_the_pure_rule(opt_name, dtype, per_copy_hyper):
+    g = torch.Generator().manual_seed(0)
+    n = 500
+    if per_copy_hyper:
+        lr = 0.01 * (1 + torch.rand(n, generator=g, dtype=dtype))
+        mom = 0.5 + 0.4 * torch.rand(n, generator=g, dtype=dtype)
+        wd = 1e-2 * torch.rand(n, generator=g, dtype=dtype)
+    else:
+        lr, mom, wd = (torch.tensor(v, dtype=dtype) for v in (0.01, 0.9, 1e-2))
+    if opt_name in ("sgd", "adam"):
+        mom = torch.zeros_like(mom)
+    w_ref = torch.randn(n, generator=g, dtype=dtype)
+    w = w_ref.clone()
+    state = _optim_rules.init_state(opt_name, w_ref)
+    upd = pathdep_module._InplaceUpdate(opt_name, w, lr=lr, momentum=mom, nesterov=False,
+                                        betas=(0.9, 0.999), eps=1e-8)
+    for t in range(6):
+        grad = torch.randn(n, generator=g, dtype=dtype)
+        grad[:50] = 0.0  # exact zeros: Adam's sqrt(v) at v = 0
+        w_ref, state = _optim_rules.update(opt_name, w_ref, grad + wd * w_ref, state, t, lr=lr,
+                                           momentum=mom, nesterov=opt_name == "nesterov",
+                                           validate=False)
+        upd(w, grad.clone(), t, wd)
+        assert torch.equal(w, w_ref)
+        for a, b in zip(upd.state, state):
+            assert torch.equal(a, b)
+
+
+def test_engine_selection(monkeypatch):
+    X, y = _data()
+    net = mlp((5, 7, 3), seed=0, dtype=torch.float64)
+    P = _unflatten(net, _flat(net)[None], torch.float64)
+    spec = pathdep_module._mlp_spec
+    assert spec(net, P, X, y) == [("0", "relu"), ("2", None)]
+    assert spec(net, P, X.float(), y) is None  # dtype mismatch
+    assert spec(net, P, X, y.int()) is None
+    assert spec(net, P, X, torch.full_like(y, 3)) is None  # label out of range: generic raises
+    nobias = torch.nn.Sequential(torch.nn.Linear(5, 3, bias=False, dtype=torch.float64))
+    final_act = torch.nn.Sequential(torch.nn.Linear(5, 3, dtype=torch.float64), torch.nn.ReLU())
+    for m in (nobias, final_act, torch.nn.Linear(5, 3)):
+        P2 = {k: v.detach()[None] for k, v in m.named_parameters()}
+        assert spec(m, P2, X, y) is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_generic_model_and_divergence_on_both_engines(fast, monkeypatch):
+    if not fast:
+        _generic_only(monkeypatch)
+    X, y = _data(seed=4)
+    # a model only the generic engine handles: no bias in the last layer, LayerNorm
+    net = torch.nn.Sequential(torch.nn.Linear(5, 6, dtype=torch.float64),
+                              torch.nn.LayerNorm(6, dtype=torch.float64), torch.nn.Tanh(),
+                              torch.nn.Linear(6, 3, bias=False, dtype=torch.float64))
+    rows = _flat(net)[None] + 0.1 * np.random.default_rng(2).standard_normal((2, _flat(net).size))
+    sched = batch_schedule(60, 10, 2, seed=3)
+    run = train_ensemble(net, _unflatten(net, rows, torch.float64), X, y, sched, optimizer="adam",
+                         lr=1e-2, weight_decay=1e-3, checkpoints=[12], progress=False)
+    ref = _sequential(net, rows, X, y, [sched] * 2, "adam", [dict(lr=1e-2, weight_decay=1e-3)] * 2)
+    np.testing.assert_allclose(run.weights[:, -1], ref, rtol=0, atol=1e-10)
+    # divergence: loss non-finite between checkpoints and weights non-finite at one
+    net = mlp((5, 7, 3), seed=1, dtype=torch.float64)
+    rows = np.repeat(_flat(net)[None], 2, axis=0)
+    for checkpoints in ([0], None):
+        with pytest.raises(DivergenceError) as info:
+            train_ensemble(net, _unflatten(net, rows, torch.float64), X * 1e3, y,
+                           batch_schedule(60, 10, 20, seed=0), lr=1e30, checkpoints=checkpoints,
+                           progress=False)
+        err = info.value
+        assert err.step is not None and err.partial.weights.shape[0] == 2
+        assert set(err.partial.params) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+
+
+def test_float32_engines_agree(monkeypatch):
+    X, y = _data(seed=5, dtype=torch.float32)
+    net = mlp((5, 16, 3), seed=2)
+    rows = _flat(net)[None] + 0.05 * np.random.default_rng(3).standard_normal((4, _flat(net).size))
+    sched = batch_schedule(60, 12, 4, seed=1)
+    kw = dict(optimizer="momentum", lr=0.1, momentum=0.9, checkpoints=[20], progress=False)
+    fast = train_ensemble(net, _unflatten(net, rows, torch.float32), X, y, sched, **kw)
+    _generic_only(monkeypatch)
+    generic = train_ensemble(net, _unflatten(net, rows, torch.float32), X, y, sched, **kw)
+    np.testing.assert_allclose(fast.weights, generic.weights, rtol=0, atol=1e-5)
 
 # --------------------------------------------------------------------------- alignment
 @given(st.integers(0, 2 ** 31 - 1), st.sampled_from([(4, 6, 3), (3, 5, 4, 2)]))
@@ -349,3 +533,19 @@ def test_mlp_init_schemes():
     assert r.config["init"] == "kaiming"
     with pytest.raises(ValueError, match="`init`"):
         run_experiment(X, y, init="xavier", progress=False)
+
+
+@pytest.mark.parametrize("sched, msg", [
+    (np.zeros((0, 3), dtype=int), "non-empty integer array"),
+    (np.zeros(4, dtype=int), "non-empty integer array"),
+    (np.zeros((2, 3)), "non-empty integer array"),  # float indices
+    (np.zeros((3, 2, 3), dtype=int), "3 per-copy schedules for 2 copies"),
+    (np.full((2, 3), 60), r"indices must be in \[0, 60\)"),
+    (np.full((2, 3), -1), r"indices must be in \[0, 60\)"),
+])
+def test_train_ensemble_bad_schedule(sched, msg):
+    X, y = _data()
+    net = mlp((5, 4, 3), seed=0, dtype=torch.float64)
+    params = _unflatten(net, np.repeat(_flat(net)[None], 2, axis=0), torch.float64)
+    with pytest.raises(ValueError, match=msg):
+        train_ensemble(net, params, X, y, sched, progress=False)

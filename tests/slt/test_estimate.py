@@ -116,14 +116,16 @@ def test_scaling_with_given_multiplicity_and_plot():
 
 
 def test_detect_multiplicity_on_synthetic_covariances():
-    ell = np.array([1 / 3, 2 / 3, 1.0]) * 27.0
+    ell = np.linspace(0.0, 27.0, 30)
     flat = (ell / 2) ** 2 / 12 + 1.2          # log-uniform spread over ln t / 2: grows like (ln t)^2
     sat = 4.0 - 3.0 * np.exp(-ell / 4)        # saturating spread
     covs = np.stack([np.diag([f, s, 1.0]) for f, s in zip(flat, sat)])
-    m, ev = _detect_multiplicity(covs, 0.3, 1.0)
+    m, ev = _detect_multiplicity(ell, covs, 0.3, 1.0)
     assert m == 2 and ev.shape == (3,)
     covs_m1 = np.stack([np.diag([s, 1.0, 1.0]) for s in sat])
-    assert _detect_multiplicity(covs_m1, 0.3, 1.0)[0] == 1
+    assert _detect_multiplicity(ell, covs_m1, 0.3, 1.0)[0] == 1
+    covs_m3 = np.stack([np.diag([f, f / 4, 1.0]) for f in flat])
+    assert _detect_multiplicity(ell, covs_m3, 0.3, 1.0)[0] == 3
 
 
 # --------------------------------------------------------------------------- models on data
