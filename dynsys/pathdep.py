@@ -441,8 +441,9 @@ class _InplaceUpdate:
 
     The same elementwise operations in the same order as the pure rule (so the same
     rounding; the tests check bitwise equality), written into the weight tensor, the
-    state buffers and two scratch buffers instead of fresh tensors: no allocation per
-    step.  Dampening is 0 (as :func:`train_ensemble` uses it).  `grad` is overwritten.
+    state buffers, one scratch buffer and the gradient (which is overwritten) instead of
+    fresh tensors: no allocation per step.  Dampening is 0 (as :func:`train_ensemble`
+    uses it).
     """
 
     def __init__(self, optimizer: str, w: torch.Tensor, *, lr: torch.Tensor,
