@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import strategies as st  # noqa: F401
+from hypothesis import strategies as st
+
+__all__ = ["quadratics", "linear_maps", "ar1_chains"]
 
 
 # --- Lyapunov oracles (issue 4) ----------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import strategies as st  # noqa: F401
+from hypothesis import strategies as st
+
+__all__ = ["normal_crossing_exponents", "reduced_rank_dims", "deep_linear_widths"]
 
 
 # --- exact RLCT strategies (slt.exact) ---------------------------------------------------------
