@@ -343,7 +343,10 @@ def normalizer_profile(density: Callable[[float], float], *, radius: float = 1.0
     """
     from scipy import integrate
 
+    if not callable(density):
+        raise TypeError(f"`density` must be a callable t -> float, got {type(density).__name__}")
     r = check_positive("radius", radius)
+    threshold = check_positive("threshold", threshold)
     e = (r * 10.0 ** -np.arange(1, 13)) if eps is None else check_array("eps", eps, ndim=1, min_size=3)
     if np.any(np.diff(e) >= 0) or e[0] >= r or e[-1] <= 0:
         raise ValueError(f"`eps` must decrease strictly inside (0, radius), got {np.asarray(e).tolist()}")

@@ -210,6 +210,8 @@ def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[n
     b = check_beta(beta)
     if not callable(log_likelihood) or not callable(log_prior):
         raise TypeError("`log_likelihood` and `log_prior` must be callables w -> float")
+    if dim is not None:
+        dim = check_int("dim", dim, low=1)
     n = getattr(log_likelihood, "n", None)
 
     def energy(w: np.ndarray) -> Any:
@@ -270,6 +272,8 @@ def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], A
         if n is None:
             raise ValueError("`n` must be given (an integer >= 1) when `risk` has no `.n`")
     n = check_int("n", n, low=1)
+    if dim is not None:
+        dim = check_int("dim", dim, low=1)
 
     def energy(w: np.ndarray) -> Any:
         return n * np.asarray(risk(w), dtype=float)

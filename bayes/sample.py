@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from bayes._checks import as_generator, check_array, check_int
+from bayes._checks import as_generator, check_array, check_int, check_positive
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
 __all__ = ["sample", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
@@ -179,7 +179,8 @@ def integrated_time(chain: Any, *, c: float = 5.0) -> np.ndarray:
     >>> bool(abs(integrated_time(x)[0] - 9.0) < 1.0)   # (1 + phi)/(1 - phi) = 9
     True
     """
-    x = np.asarray(chain, dtype=float)
+    c = check_positive("c", c)
+    x = check_array("chain", chain, finite=False)
     if x.ndim == 2:
         x = x[..., None]
     if x.ndim != 3 or x.shape[1] < 2:
@@ -506,7 +507,13 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
 
 def draws(idata: Any, var_name: str = "w") -> np.ndarray:
     """The parameter draws as a numpy array ``(chain, draw, d)``."""
-    return np.asarray(idata.posterior[var_name].values, dtype=float)
+    post = getattr(idata, "posterior", None)
+    if post is None:
+        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+    if var_name not in post:
+        raise ValueError(f"`var_name` must name a posterior variable of `idata` "
+                         f"(one of {sorted(map(str, post.data_vars))}), got {var_name!r}")
+    return np.asarray(post[var_name].values, dtype=float)
 
 
 def energy_draws(idata: Any) -> np.ndarray:
@@ -528,22 +535,31 @@ def posterior_mean(idata: Any, name: str = "energy", *, index: int | None = None
         ``"energy"``, ``"log_likelihood"``, ``"log_prior"``, ``"lp"`` (sample_stats) or a
         posterior variable (then `index` picks the coordinate, default 0).
     """
+    if not hasattr(idata, "sample_stats") or not hasattr(idata, "posterior"):
+        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
     if name in idata.sample_stats:
         x = np.asarray(idata.sample_stats[name].values, dtype=float)
     elif name in idata.posterior:
-        x = np.asarray(idata.posterior[name].values, dtype=float)[..., 0 if index is None else index]
+        x = np.asarray(idata.posterior[name].values, dtype=float)
+        if x.ndim == 3:
+            x = x[..., check_int("index", 0 if index is None else index, low=-x.shape[-1],
+                                 high=x.shape[-1] - 1)]
     else:
         raise ValueError(f"`name` must be a recorded quantity of `idata`, got {name!r}")
     return mean_with_error(x)
 
 
 def mean_with_error(x: Any) -> MeanEstimate:
-    """Mean of draws ``(chain, draw)`` with MCSE sd/sqrt(ESS)."""
-    arr = np.asarray(x, dtype=float)
+    """Mean of draws ``(chain, draw)`` with MCSE sd/sqrt(ESS).
+
+    Raises
+    ------
+    ValueError
+        If `x` is not 1-d or 2-d, has fewer than 2 draws in all, or is not finite.
+    """
+    arr = check_array("x", x, ndim=(1, 2), min_size=2)
     if arr.ndim == 1:
         arr = arr[None, :]
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("the draws contain non-finite values")
     sd = float(arr.std(ddof=1))
     e = float(ess(arr)[0]) if sd > 0 else float(arr.size)
     e = e if math.isfinite(e) and e > 0 else 1.0

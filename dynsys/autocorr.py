@@ -210,6 +210,8 @@ def _acf_rows(x2: np.ndarray, lags: int | None = None) -> np.ndarray:
     for start in range(0, m, rows):
         block = x2[start:start + rows]
         centred = block - block.mean(axis=1, keepdims=True)
+        scale = np.max(np.abs(centred), axis=1, keepdims=True)  # rho is scale-free; avoids
+        centred = centred / np.where(scale > 0, scale, 1.0)      # underflow of tiny series
         acov = _acov_full(centred) if full else _acov_blocked(centred, lags)
         zero = (acov[:, 0] <= 0.0) | (np.ptp(block, axis=1) == 0.0)
         if np.any(zero):
@@ -397,10 +399,17 @@ def autocorr_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,
     tau = tau.reshape(out_shape)
     result = AutocorrTime(tau, stderr.reshape(out_shape), window.reshape(out_shape), n, method)
     flag = tol * tau > n
-    if np.any(flag):
+    bad = ~(tau > 0)  # strongly anti-correlated series, or a window that never closed
+    if np.any(bad):
+        msg = (f"the estimated integrated autocorrelation time is not positive for "
+               f"{int(np.sum(bad))} series (smallest tau = {float(np.min(tau)):.4g}, "
+               f"method {method!r}, c = {c:g}): the series is strongly anti-correlated or too "
+               f"short for the window; try method='geyer' or a longer chain")
+    elif np.any(flag):
         msg = (f"the chain is shorter than {tol:g} times the integrated autocorrelation time "
                f"for {int(np.sum(flag))} series (n = {n}, n/{tol:g} = {n / tol:.4g}, "
                f"largest tau = {float(np.max(tau)):.4g}); run a longer chain")
+    if np.any(flag) or np.any(bad):
         if not quiet:
             raise AutocorrError(msg, tau=tau)
         warnings.warn(msg, RuntimeWarning, stacklevel=3)

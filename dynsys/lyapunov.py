@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dynsys._checks import as_generator, check_int
+from dynsys._checks import as_generator, check_array, check_int
 from dynsys.errors import DivergenceError
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "kaplan_yorke_dimension"]
@@ -117,7 +117,8 @@ def kaplan_yorke_dimension(exponents: Any) -> float:
     >>> round(kaplan_yorke_dimension([0.41922, -1.62319]), 4)  # Henon
     1.2583
     """
-    lam = np.sort(np.asarray(exponents, dtype=float))[::-1]
+    lam = check_array("exponents", exponents, ndim=1, min_size=1)
+    lam = np.sort(lam)[::-1]
     csum = np.cumsum(lam)
     if csum[0] < 0:
         return 0.0

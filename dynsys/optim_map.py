@@ -404,10 +404,11 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
     act = torch.nn.ReLU if activation == "relu" else torch.nn.Tanh
     layers: list = []
     fan_in = data.X_train.shape[1]
-    for _ in range(depth):
-        layers += [torch.nn.Linear(fan_in, width), act()]
-        fan_in = width
-    layers.append(torch.nn.Linear(fan_in, 10))
+    with torch.random.fork_rng(devices=[]):  # Linear's own init must not touch the global RNG
+        for _ in range(depth):
+            layers += [torch.nn.Linear(fan_in, width), act()]
+            fan_in = width
+        layers.append(torch.nn.Linear(fan_in, 10))
     model = torch.nn.Sequential(*layers).to(dtype)
     with torch.no_grad():  # PyTorch's default init, drawn from our generator
         for mod in model:

@@ -47,7 +47,7 @@ import torch
 from scipy.optimize import curve_fit, linear_sum_assignment
 
 from dynsys import _optim_rules
-from dynsys._checks import (as_generator, check_choice, check_int, check_positive,
+from dynsys._checks import (as_generator, check_array, check_choice, check_int, check_positive,
                             check_real)
 from dynsys.errors import DivergenceError
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
@@ -93,11 +93,13 @@ def mlp(sizes: Sequence[int], *, init: str = "torch", seed: Any = 0,
         raise ValueError(f"`sizes` must have at least 2 entries (input, output), got {sizes!r}")
     for i, s in enumerate(dims):
         check_int(f"sizes[{i}]", s, low=1)
+    check_choice("init", init, ("torch", "kaiming", "shell"))
     layers: list[torch.nn.Module] = []
-    for i in range(len(dims) - 1):
-        layers.append(torch.nn.Linear(dims[i], dims[i + 1], dtype=dtype))
-        if i < len(dims) - 2:
-            layers.append(torch.nn.ReLU())
+    with torch.random.fork_rng(devices=[]):  # Linear's own default init must not touch the global RNG
+        for i in range(len(dims) - 1):
+            layers.append(torch.nn.Linear(dims[i], dims[i + 1], dtype=dtype))
+            if i < len(dims) - 2:
+                layers.append(torch.nn.ReLU())
     net = torch.nn.Sequential(*layers)
     init_model_(net, scheme=init, bias="same" if init == "torch" else "zeros", seed=seed)
     return net
@@ -1330,20 +1332,25 @@ def fit_growth(t: Any, d: Any, *, window: tuple[float, float] | None = None,
     >>> fit_growth(t, 0.1 * np.exp(0.2 * t)).best
     'exponential'
     """
-    tt = np.asarray(t, dtype=float).reshape(-1)
-    dd = np.asarray(d, dtype=float).reshape(-1)
+    tt = check_array("t", t, finite=False).reshape(-1)
+    dd = check_array("d", d, finite=False).reshape(-1)
     if tt.shape != dd.shape:
         raise ValueError(f"`t` shape {tt.shape} does not match `d` shape {dd.shape}")
     if not (np.all(np.isfinite(tt)) and np.all(np.isfinite(dd))):
         raise ValueError("`t` and `d` must be finite (no NaN or inf)")
     explicit = laws is not None
+    if isinstance(laws, str) or (laws is not None and not isinstance(laws, Sequence)):
+        raise TypeError(f"`laws` must be a sequence of law names from {LAWS}, got {laws!r}")
     laws = list(LAWS if laws is None else laws)
     if not laws:
         raise ValueError("`laws` must name at least one law")
     for name in laws:
         check_choice("laws", name, LAWS)
     if window is not None:
-        lo, hi = (float(w) for w in window)
+        try:
+            lo, hi = (float(w) for w in window)
+        except (TypeError, ValueError):
+            raise TypeError(f"`window` must be a pair (t_min, t_max) of numbers, got {window!r}") from None
         if not lo <= hi:
             raise ValueError(f"`window` must be (t_min, t_max) with t_min <= t_max, got {window}")
         keep = (tt >= lo) & (tt <= hi)

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Sequence
 import mpmath
 import numpy as np
 
-from puzzles._checks import as_torch_generator, check_choice, check_int
+from puzzles._checks import as_generator, as_torch_generator, check_choice, check_int, check_real
 
 __all__ = ["lattice_walk", "SquaredDistancePMF", "walk_sq_distance_pmf", "WalkMoments",
            "walk_moments", "MeanDistance", "walk_mean_distance", "walk_mean_distance_curve", "chi_mean_distance",
@@ -373,8 +373,7 @@ def chi_mean_distance(n_dims: int, n_steps: float) -> float:
     7.978846
     """
     D = check_int("n_dims", n_dims, low=1)
-    if not (isinstance(n_steps, (int, float, np.integer, np.floating)) and n_steps >= 0):
-        raise ValueError(f"`n_steps` must be a non-negative number, got {n_steps!r}")
+    n_steps = check_real("n_steps", n_steps, low=0.0)
     return math.sqrt(2.0 * n_steps / D) * math.exp(math.lgamma((D + 1) / 2) - math.lgamma(D / 2))
 
 
@@ -842,6 +841,8 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
+    if isinstance(n_dims_list, (str, bytes)) or not hasattr(n_dims_list, "__iter__"):
+        raise TypeError(f"`n_dims_list` must be a sequence of ints, got {n_dims_list!r}")
     dims = [check_int("n_dims", d, low=1) for d in n_dims_list]
     if not dims:
         raise ValueError("`n_dims_list` must not be empty")
@@ -851,7 +852,7 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     max_lines = check_int("max_lines", max_lines, low=0)
     import numpy as _np
 
-    rng = _np.random.default_rng(seed) if not hasattr(seed, "manual_seed") else seed
+    rng = as_generator(seed) if not hasattr(seed, "manual_seed") else seed
     ncols = 2 if len(dims) > 1 else 1
     nrows = (len(dims) + ncols - 1) // ncols
     fig = Figure(figsize=(10, 3.3 * nrows))

@@ -304,7 +304,8 @@ def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
     the covariance over the upper two thirds of the ladder) counts when it grows by more than
     `threshold` and its slope over the last third is at least `growth` times the slope over
     the middle third (least-squares slopes over all rungs in each third), or when it grows by
-    more than (ln t_max)²/60 (a log-uniform spread over ln t / 2 reaches (ln t)²/48).
+    more than (ln t_max)²/80 (a log-uniform spread over ln t / 2 grows by about (ln t)²/54 over
+    the upper two thirds of the ladder).
     """
     span = ell[-1] - ell[0]
     mid = (ell >= ell[0] + span / 3) & (ell <= ell[0] + 2 * span / 3)
@@ -319,7 +320,7 @@ def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
         series = np.einsum("i,tij,j->t", v, log_cov, v)
         s1 = np.polyfit(ell[mid], series[mid], 1)[0] if mid.sum() >= 2 else 0.0
         s2 = np.polyfit(ell[top], series[top], 1)[0] if top.sum() >= 2 else 0.0
-        strong = lam_i > ell[-1] ** 2 / 60   # far beyond a saturating O(1) spread of a log coordinate
+        strong = lam_i > ell[-1] ** 2 / 80   # far beyond a saturating O(1) spread of a log coordinate
         if strong or (lam_i > threshold and s2 > 0 and s2 >= growth * max(s1, 0.0)):
             count += 1
     return 1 + count, ev

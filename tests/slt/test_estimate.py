@@ -216,3 +216,22 @@ def test_estimate_rlct_model_multitemp_regular_regression():
                               burn=400, seed=0, progress=False)
     assert est.multiplicity == 1
     assert abs(est.value - 1.0) < 4 * est.stderr
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_cli_rlct_prints_exact_and_estimate(capsys):
+    from pathdep.cli import main
+
+    assert main(["rlct", "normal-crossing", "--k", "1", "2", "--h", "0", "0", "--methods", "llc", "--quick",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "λ = 1/4" in out and "llc" in out and "exact finite-temperature target" in out
+
+
+def test_cli_rlct_bad_input_exits_2(capsys):
+    from pathdep.cli import main
+
+    assert main(["rlct", "rrr", "--M", "2", "--N", "2", "--H", "3", "--r", "3"]) == 2
+    assert "`r`" in capsys.readouterr().err
+    assert main(["rlct", "normal-crossing", "--k", "1", "2", "--h", "0"]) == 2
