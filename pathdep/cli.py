@@ -77,7 +77,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pathdep", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="pathdep", description="pathdep: numerical verifiers for the theory of learning. "
+                     "`pathdep verify` runs the claims catalogue; the other commands expose the libraries.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
