@@ -3,7 +3,8 @@
 ``python scripts/update_readme.py`` runs ``pathdep verify --markdown`` (quick mode,
 seed 0) and puts its table between the ``<!-- claims:start -->`` and
 ``<!-- claims:end -->`` markers; it also copies ``benchmarks/results.md`` (written by
-``python -m benchmarks --out benchmarks/results.md``) between the benchmark markers.
+``python -m benchmarks --out benchmarks/results.md``) and ``benchmarks/rlct_table.md``
+(written by ``python -m benchmarks rlct``) between their markers.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ def main() -> int:
         sys.stderr.write(proc.stderr)
         return proc.returncode
     text = _replace(text, "claims", proc.stdout)
-    bench = ROOT / "benchmarks" / "results.md"
-    if bench.exists():
-        text = _replace(text, "benchmarks", bench.read_text(encoding="utf-8"))
+    for name, path in (("benchmarks", ROOT / "benchmarks" / "results.md"),
+                       ("rlct", ROOT / "benchmarks" / "rlct_table.md")):
+        if path.exists():
+            text = _replace(text, name, path.read_text(encoding="utf-8"))
     readme.write_text(text, encoding="utf-8")
     return 0
 

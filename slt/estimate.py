@@ -18,9 +18,12 @@ Three methods share one result type, :class:`RLCTEstimate`:
     * m = 1: g(t) = λ + a t^(−δ) (the next pole of the zeta function);
     * m >= 2: g(t) = λ − (m − 1)/(ln t + c) (the log factor with its constant).
 
-    The multiplicity m is either given (``multiplicity=``) or read from the sample
-    geometry: directions in which the posterior of log|w − w*| spreads out like
-    (ln t)² (the (m − 1)-parameter family of scalings of a Newton face).
+    The multiplicity m is either given (``multiplicity=``) or chosen in two steps:
+    whether m >= 2 is read from the sample geometry (directions in which the
+    posterior of log|w − w*| spreads out like (ln t)², the (m − 1)-parameter family
+    of scalings of a Newton face); if so, m is the m >= 2 whose fit of the measured
+    curve has the smallest χ² weighted by the standard errors of g (all those forms
+    have two parameters, so this is a likelihood-ratio choice).
 ``"multitemp"``
     E_β[n L] on a ladder of β (decades around 1/ln n), fitted as
     E_β[n L] = n L* + g(nβ)/β with the same g and a free offset n L*, so L(w*) is
@@ -267,8 +270,9 @@ def _g_model(m: int, ell_top: float) -> Callable:
     return f
 
 
-def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndarray | None = None) -> float:
-    """Fit g(ℓ) (or, with `beta`, z = Aβ + g(ℓ)) and return λ̂."""
+def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndarray | None = None,
+           *, return_chi2: bool = False) -> float | tuple[float, float]:
+    """Fit g(ℓ) (or, with `beta`, z = Aβ + g(ℓ)) and return λ̂ (and the weighted χ² of the fit)."""
     ell_top = float(ell.max())
     base = _g_model(m, ell_top)
     if m == 1:
@@ -289,7 +293,11 @@ def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndar
         warnings.simplefilter("ignore")
         p, _ = curve_fit(f, xdata, g, p0=p0, sigma=np.maximum(se, 1e-12), absolute_sigma=True,
                          bounds=(lo, hi), maxfev=20000)
-    return float(p[1] if beta is not None else p[0])
+    lam = float(p[1] if beta is not None else p[0])
+    if not return_chi2:
+        return lam
+    chi2 = float(np.sum(((f(xdata, *p) - g) / np.maximum(se, 1e-12)) ** 2))
+    return lam, chi2
 
 
 def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
@@ -324,6 +332,47 @@ def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
         if strong or (lam_i > threshold and s2 > 0 and s2 >= growth * max(s1, 0.0)):
             count += 1
     return 1 + count, ev
+
+
+def _choose_multiplicity(m_spread: int, chi2: dict[int, float]) -> int:
+    """Combine the sample-geometry detector with the fits of the curve g(t) itself.
+
+    The two pieces of evidence fail in opposite ways, so each decides what it can:
+
+    * m = 1 against m >= 2 is decided by the spread detector (``m_spread``).  The curve alone
+      cannot do it over a finite range of t: the m = 1 form λ + a t^(−δ) with a small δ
+      imitates a (m − 1)/ln t tail (its χ² is often the lowest even when m >= 2, with δ at its
+      lower bound), so an AIC/BIC choice between the two families is not reliable here.
+    * Among m >= 2 the forms λ − (m − 1)/(ln t + c) all have two parameters, so the one with
+      the smallest weighted χ² (the likelihood-ratio choice at equal dimension) is taken.  The
+      spread detector over-counts on models whose zero set is a variety of positive dimension
+      (reduced-rank and deep-linear regressions: many log-coordinates spread without being
+      independent scalings), so its count is used only to say "m >= 2".
+
+    Parameters
+    ----------
+    m_spread : int
+        The detector's multiplicity.
+    chi2 : dict
+        Weighted χ² of the fit for each candidate m (``inf`` where the fit failed).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> _choose_multiplicity(1, {1: 30.0, 2: 20.0})
+    1
+    >>> _choose_multiplicity(4, {1: 15.0, 2: 35.0, 3: 45.0, 4: 50.0})
+    2
+    """
+    if m_spread <= 1:
+        return 1
+    multi = {k: v for k, v in chi2.items() if k >= 2 and math.isfinite(v)}
+    if not multi:
+        return m_spread
+    return min(multi, key=lambda k: (multi[k], k))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -495,23 +544,27 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     sel = temps >= fit_min
     if sel.sum() < 4:
         raise ValueError(f"`fit_min` = {fit_min} leaves fewer than 4 rungs in [{t_min}, {t_max}]")
-    if m_opt is None:
-        m, spread = _detect_multiplicity(ell, run.log_cov, thr, growth)
-        m = min(m, d)
-    else:
-        m, spread = m_opt, None
-
-    def fit(values, errs, mm):
+    def fit(values, errs, mm, chi2=False):
         bsel = beta_fit[sel] if beta_fit is not None else None
-        return _fit_g(ell[sel], values[sel], errs[sel], mm, bsel)
+        return _fit_g(ell[sel], values[sel], errs[sel], mm, bsel, return_chi2=chi2)
 
-    cands = []
-    for mm in range(1, min(d, max(m + 1, 3)) + 1):
+    if m_opt is None:
+        m_spread, spread = _detect_multiplicity(ell, run.log_cov, thr, growth)
+        m_spread = min(m_spread, d)
+    else:
+        m_spread, spread = m_opt, None
+    # every candidate multiplicity is fitted; m >= 2 are compared by their weighted χ² (the same number
+    # of parameters, so this is a likelihood-ratio choice), see _choose_multiplicity
+    top_m = d if (m_opt is None and m_spread >= 2) else min(d, max(m_spread + 1, 3))
+    fits = {}
+    for mm in range(1, top_m + 1):
         try:
-            cands.append((mm, fit(curve, se, mm)))
+            fits[mm] = fit(curve, se, mm, chi2=True)
         except (RuntimeError, ValueError):
-            cands.append((mm, float("nan")))
-    value = dict(cands)[m]
+            fits[mm] = (float("nan"), float("inf"))
+    m = m_opt if m_opt is not None else _choose_multiplicity(m_spread, {k: v[1] for k, v in fits.items()})
+    cands = tuple((mm, v[0]) for mm, v in fits.items())
+    value = fits[m][0]
     # jackknife over chains
     per_chain = []
     for c in range(n_chains):

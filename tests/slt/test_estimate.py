@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from slt import RLCTEstimate, estimate_rlct, estimate_rlct_model, llc_target
-from slt.estimate import _detect_multiplicity
+from slt.estimate import _choose_multiplicity, _detect_multiplicity, _fit_g
 from slt.models import deep_linear, normal_crossing, reduced_rank, regular
 
 torch.set_num_threads(1)
@@ -126,6 +126,42 @@ def test_detect_multiplicity_on_synthetic_covariances():
     assert _detect_multiplicity(ell, covs_m1, 0.3, 1.0)[0] == 1
     covs_m3 = np.stack([np.diag([f, f / 4, 1.0]) for f in flat])
     assert _detect_multiplicity(ell, covs_m3, 0.3, 1.0)[0] == 3
+
+
+def test_choose_multiplicity_among_m_ge_2_by_chi2_of_the_curve():
+    # exact curves g = λ − (m − 1)/(ln t + c) (the m >= 2 asymptotic form) plus noise of known size:
+    # the m >= 2 candidate with the smallest weighted χ² must be the true one, whatever the detector's
+    # count (it may over-count), and the detector's "m = 1" is kept (negative control)
+    rng = np.random.default_rng(0)
+    ell = np.log(np.geomspace(100.0, 1e12, 34))
+    se = np.full_like(ell, 2e-3)
+    for m_true, lam, c in [(2, 0.5, 3.0), (3, 1.5, 6.0), (4, 2.0, 4.0)]:
+        g = lam - (m_true - 1) / (ell + c) + se * rng.standard_normal(ell.size)
+        fits = {m: _fit_g(ell, g, se, m, return_chi2=True) for m in range(1, 7)}
+        chi2 = {m: v[1] for m, v in fits.items()}
+        assert _choose_multiplicity(6, chi2) == m_true
+        assert abs(fits[m_true][0] - lam) < 0.01 * lam
+        assert chi2[m_true] < 2 * ell.size        # a good fit: χ² about its degrees of freedom
+        assert _choose_multiplicity(1, chi2) == 1  # the detector's m = 1 is not overridden
+    assert _choose_multiplicity(3, {1: 1.0, 2: float("inf"), 3: float("inf")}) == 3  # all fits failed
+
+
+def test_fit_g_chi2_is_zero_on_an_exact_m1_curve():
+    ell = np.log(np.geomspace(100.0, 1e8, 20))
+    g = 0.75 - 0.3 * np.exp(-0.5 * (ell - ell.max()))
+    lam, chi2 = _fit_g(ell, g, np.full_like(ell, 1e-3), 1, return_chi2=True)
+    assert abs(lam - 0.75) < 1e-6 and chi2 < 1e-6
+    assert _fit_g(ell, g, np.full_like(ell, 1e-3), 1) == pytest.approx(lam)
+
+
+@pytest.mark.slow
+def test_scaling_does_not_overcount_multiplicity_on_reduced_rank():
+    # Aoyagi & Watanabe (2005): M = N = H = 2, r = 1 has λ = 2, m = 2; the log-spread detector alone
+    # reads m = 4 here (the zero set is a variety, not a normal crossing)
+    toy = reduced_rank(2, 2, 2, 1)
+    est = estimate_rlct(toy.potential, toy.w_star, method="scaling", seed=0, progress=False)
+    assert est.multiplicity == toy.exact.multiplicity == 2
+    assert abs(est.value - 2.0) < 4 * est.stderr + 0.02 * 2.0
 
 
 # --------------------------------------------------------------------------- models on data
