@@ -8,7 +8,7 @@ from bayes.posterior import (BernoulliLikelihood, CategoricalLikelihood, Empiric
                              GaussianPrior, LaplacePrior, PosteriorDensity, UniformPrior, absolute_loss,
                              gibbs, squared_loss, tempered)
 from bayes.sample import (MeanEstimate, SampleDiagnostics, diagnostics, draws, energy_draws, integrated_time,
-                          mean_with_error, posterior_mean, sample)
+                          mean_with_error, posterior_mean, sample, split_rhat)
 from bayes.sgld import SGLDResult, sgld
 
 __all__: list[str] = [
@@ -17,7 +17,7 @@ __all__: list[str] = [
     "EvidenceResult", "NormalizerProfile", "WBICResult", "beta_ladder", "log_evidence",
     "normalizer_profile", "ti_quadrature", "wbic",
     "MeanEstimate", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "integrated_time",
-    "mean_with_error", "posterior_mean", "sample",
+    "mean_with_error", "posterior_mean", "sample", "split_rhat",
     "BernoulliLikelihood", "CategoricalLikelihood", "EmpiricalRisk", "GaussianLikelihood",
     "GaussianPrior", "LaplacePrior", "PosteriorDensity", "UniformPrior", "absolute_loss",
     "gibbs", "squared_loss", "tempered",

@@ -32,7 +32,7 @@ import numpy as np
 from bayes._checks import as_generator, check_array, check_int, check_positive
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
-__all__ = ["sample", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
+__all__ = ["sample", "split_rhat", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
            "posterior_mean", "mean_with_error", "integrated_time", "ess", "rhat"]
 
 #: A run should be at least this many autocorrelation times long (emcee's rule of thumb).
@@ -134,6 +134,43 @@ def rhat(x: Any) -> np.ndarray:
     True
     """
     return _diag("rhat", x)
+
+
+def split_rhat(x: Any) -> np.ndarray:
+    """Classic split R-hat (Gelman et al. 2013, BDA3 sec. 11.4) of draws ``(chain, draw[, d])``.
+
+    Each chain is cut in two halves (an odd last draw is dropped); with ``W`` the mean
+    within-half variance and ``B/n`` the variance of the half means,
+    ``R = sqrt(((n - 1)/n W + B/n) / W)``. O(draws) and numpy-only, so :func:`sample`
+    reports it for free; :func:`rhat` is ArviZ's rank-normalised version.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 4 draws per chain or the draws are not finite.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_normal((4, 500))
+    >>> bool(abs(split_rhat(x)[0] - 1) < 0.01)
+    True
+    >>> bool(split_rhat(x + np.arange(4)[:, None])[0] > 1.5)   # chains disagree
+    True
+    """
+    a = check_array("x", x, ndim=(2, 3))
+    if a.ndim == 2:
+        a = a[:, :, None]
+    k, n, d = a.shape
+    half = n // 2
+    if half < 2:
+        raise ValueError(f"`x` must have at least 4 draws per chain, got {n}")
+    parts = np.concatenate([a[:, :half], a[:, n - half:]], axis=0)     # (2k, half, d)
+    w = parts.var(axis=1, ddof=1).mean(axis=0)
+    b_over_n = parts.mean(axis=1).var(axis=0, ddof=1)
+    var_hat = (half - 1) / half * w + b_over_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sqrt(var_hat / w)
+    return np.where(w > 0, out, np.where(var_hat > 0, np.inf, 1.0))
 
 
 def _diag(which: str, x: Any) -> np.ndarray:
@@ -371,7 +408,8 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
         ``sample_stats``: ``lp`` (log density), and with a PosteriorDensity ``energy`` (n L_n or
         n r_n), ``log_likelihood`` (= -energy) and ``log_prior``; ``posterior.attrs``:
         ``acceptance`` (mean acceptance fraction), ``autocorr_time`` (per parameter, in steps),
-        ``ess_tau`` (walkers x kept steps / tau), sizes and ``short``. ArviZ's ESS and R-hat:
+        ``ess_tau`` (walkers x kept steps / tau), ``rhat_split`` (classic split R-hat over the
+        walkers, :func:`split_rhat`), sizes and ``short``. ArviZ's rank-normalised ESS and R-hat:
         :func:`diagnostics` (or ``arviz.ess``/``arviz.rhat``/``arviz.summary`` on the result).
 
     Raises
@@ -465,7 +503,8 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     ess_tau = k * (n_steps - burn) / np.maximum(tau, 1.0)
     short = bool((n_steps - burn) < MIN_TAU_MULTIPLE * float(np.max(tau)))
     attrs = {"sampler": "emcee.EnsembleSampler", "acceptance": acc, "autocorr_time": tau.tolist(),
-             "ess_tau": ess_tau.tolist(), "n_walkers": k, "n_steps": n_steps,
+             "ess_tau": ess_tau.tolist(), "rhat_split": split_rhat(chain).tolist(),
+             "n_walkers": k, "n_steps": n_steps,
              "burn": burn, "thin": thin, "short": int(short)}
     if short and not quiet:
         warnings.warn(f"the chain is shorter than {MIN_TAU_MULTIPLE} autocorrelation times: "

@@ -186,3 +186,46 @@ def test_random_conjugate_problems_within_4_mcse(model, beta):
     idata = sample(model.density(beta), model.posterior(beta).mean, 800, seed=0, progress=False, quiet=True)
     z = _moment_z(idata, model.posterior(beta))
     assert np.all(np.abs(z) < 4), z
+
+
+# --- split R-hat reported by `sample` (classic, numpy) against ArviZ's split R-hat ---------
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 6), st.integers(8, 200), st.integers(0, 2**31 - 1), st.floats(0.0, 3.0))
+def test_split_rhat_matches_arviz_split(k, n, seed, shift):
+    import arviz as az
+
+    from bayes import split_rhat
+
+    x = np.random.default_rng(seed).standard_normal((k, n)) + shift * np.arange(k)[:, None]
+    ours = split_rhat(x)[0]
+    theirs = float(np.asarray(az.rhat(x, method="split")))
+    assert ours == pytest.approx(theirs, rel=1e-10)
+
+
+def test_split_rhat_flags_disagreeing_chains_and_rejects_short_input():
+    from bayes import split_rhat
+
+    rng = np.random.default_rng(1)
+    good = rng.standard_normal((4, 1000))
+    assert abs(split_rhat(good)[0] - 1) < 0.01
+    assert split_rhat(good + 3 * np.arange(4)[:, None])[0] > 1.5          # negative control
+    with pytest.raises(ValueError, match="at least 4 draws"):
+        split_rhat(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="`x`"):
+        split_rhat(np.full((2, 10), np.nan))
+
+
+def test_sample_reports_split_rhat():
+    import arviz as az
+
+    idata = sample(NormalMeanModel([0.3, -0.1, 0.4]).density(1.0), [0.0], 3000, seed=1,
+                   progress=False, quiet=True)
+    r = idata.posterior.attrs["rhat_split"]
+    x = draws(idata)[:, :, 0]
+    assert r[0] == pytest.approx(float(np.asarray(az.rhat(x, method="split"))), rel=1e-10)
+    assert r[0] < 1.1          # the conventional threshold, on a run of ~100 autocorrelation times
