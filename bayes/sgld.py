@@ -73,6 +73,8 @@ def _per_chain(name: str, value: Any, n_chains: int, dtype: torch.dtype, *, allo
         value = value.detach().cpu().reshape(-1).tolist()
         if len(value) == 1:
             value = value[0]
+    elif hasattr(value, "tolist") and not isinstance(value, (list, tuple)):  # numpy arrays and scalars
+        value = value.tolist()
     if isinstance(value, (list, tuple)):
         if len(value) != n_chains:
             raise ValueError(f"`{name}` must be a number or have one entry per chain ({n_chains}), "
@@ -241,6 +243,8 @@ def sgld(loss_fn: Callable[..., torch.Tensor], params: torch.Tensor, data: Any =
             raise ValueError(f"`center` must be a tensor of shape {tuple(init.shape[1:])}, got "
                              f"{getattr(center, 'shape', type(center).__name__)}")
         c = center.detach().to(dtype)
+        if not torch.isfinite(c).all():
+            raise ValueError("`center` must be finite (no NaN or inf)")
     tensors = _as_data(data)
     n_data = int(tensors[0].shape[0]) if tensors is not None else 0
     if batch_size is not None:

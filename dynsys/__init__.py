@@ -8,7 +8,8 @@ from dynsys.init import ShellMoments, init_model_, kaiming_normal, shell_moments
 from dynsys.pathdep import (GrowthFit, PathDepResult, align_mlp, fit_growth, mlp,
                             run_experiment, train_ensemble)
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
-from dynsys.lyapunov import LyapunovResult, kaplan_yorke_dimension, lyapunov_spectrum
+from dynsys.lyapunov import (LyapunovResult, ReplicateResult, kaplan_yorke_dimension,
+                              lyapunov_replicates, lyapunov_spectrum, paired_difference)
 from dynsys.optim_map import (DigitsMLP, FunctionSpaceResult, OptimizerMap, digits_mlp_map,
                               function_space_spectrum)
 from dynsys.systems import Henon, LinearFlow, LinearMap, Logistic, Lorenz63, Lorenz96, StandardMap
@@ -21,6 +22,7 @@ __all__: list[str] = [
     "train_ensemble", "perturb_gaussian", "perturb_on_sphere",
     "Digits", "load_digits_tensors",
     "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum",
+    "ReplicateResult", "lyapunov_replicates", "paired_difference",
     "DigitsMLP", "FunctionSpaceResult", "OptimizerMap", "digits_mlp_map", "function_space_spectrum",
     "Henon", "LinearFlow", "LinearMap", "Logistic", "Lorenz63", "Lorenz96", "StandardMap",
 ]

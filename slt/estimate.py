@@ -289,15 +289,31 @@ def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndar
         f, xdata = base, ell
     p0 = [min(max(v, a + 1e-9), b - 1e-9) if np.isfinite(a) or np.isfinite(b) else v
           for v, a, b in zip(p0, lo, hi)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        p, _ = curve_fit(f, xdata, g, p0=p0, sigma=np.maximum(se, 1e-12), absolute_sigma=True,
-                         bounds=(lo, hi), maxfev=20000)
+    sig = np.maximum(se, 1e-12)
+    # the m = 1 form is fitted from several starting exponents δ (its χ² surface has local minima,
+    # and with the offset Aβ, β spanning many decades, a single start can stall); parameters are
+    # scaled by the Jacobian for the same reason; the start with the smallest χ² is kept
+    starts = [p0]
+    if m == 1:
+        starts = [p0[:-1] + [d0] for d0 in (0.15, 0.5, 1.5)]
+    best, last_exc = None, None
+    for start in starts:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                p, _ = curve_fit(f, xdata, g, p0=start, sigma=sig, absolute_sigma=True,
+                                 bounds=(lo, hi), maxfev=20000, x_scale="jac")
+        except (RuntimeError, ValueError) as exc:
+            last_exc = exc
+            continue
+        chi2 = float(np.sum(((f(xdata, *p) - g) / sig) ** 2))
+        if np.isfinite(chi2) and (best is None or chi2 < best[1]):
+            best = (p, chi2)
+    if best is None:
+        raise RuntimeError(f"the fit of g(t) with m = {m} failed: {last_exc}")
+    p, chi2 = best
     lam = float(p[1] if beta is not None else p[0])
-    if not return_chi2:
-        return lam
-    chi2 = float(np.sum(((f(xdata, *p) - g) / np.maximum(se, 1e-12)) ** 2))
-    return lam, chi2
+    return (lam, chi2) if return_chi2 else lam
 
 
 def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from slt._checks import check_choice, check_int
+from slt._checks import check_choice, check_int, check_positive
 from slt.errors import NonDegeneracyError
 
 __all__ = ["RLCT", "HessianRankBound", "rlct_normal_crossing", "rlct_newton", "rlct_reduced_rank",
@@ -541,6 +541,8 @@ def rlct_newton(K: Any, variables: Sequence[Any], *, prior_exponents: Sequence[A
         raise TypeError(f"`variables` must be a sequence of sympy symbols, got {variables!r}") from None
     if not vars_ or not all(isinstance(v, sp.Symbol) for v in vars_):
         raise TypeError(f"`variables` must be a non-empty sequence of sympy symbols, got {variables!r}")
+    if len(set(vars_)) != len(vars_):
+        raise ValueError(f"`variables` must be distinct symbols, got {vars_!r}")
     try:
         expr = sp.sympify(K)
         poly = sp.Poly(sp.expand(expr), *vars_)
@@ -621,7 +623,10 @@ def hessian_rank_bound(hessian: Any = None, *, potential: Any = None, w0: Any = 
     Raises
     ------
     ValueError
-        If neither or both of `hessian` and `potential` are given, or the matrix is not square.
+        If neither or both of `hessian` and `potential` are given, the matrix is not square,
+        `rtol` is not positive, or a sympy `potential` does not vanish at `w0`.
+    TypeError
+        If `hessian` is not numeric or `potential` is neither sympy nor callable.
 
     References
     ----------
@@ -636,6 +641,7 @@ def hessian_rank_bound(hessian: Any = None, *, potential: Any = None, w0: Any = 
     """
     if (hessian is None) == (potential is None):
         raise ValueError("give exactly one of `hessian` and `potential`")
+    rtol = check_positive("rtol", rtol)
     if potential is not None:
         if isinstance(potential, sp.Basic):
             if variables is None:
@@ -644,6 +650,10 @@ def hessian_rank_bound(hessian: Any = None, *, potential: Any = None, w0: Any = 
             point = [0] * len(vars_) if w0 is None else list(w0)
             if len(point) != len(vars_):
                 raise ValueError(f"`w0` must have {len(vars_)} entries, got {len(point)}")
+            k0 = sp.simplify(potential.subs(dict(zip(vars_, point))))
+            if k0.is_number and abs(complex(k0)) > 1e-12:  # exact 0, or float round-off at a float w0
+                raise ValueError(f"`w0` must be a zero of `potential` (the bound holds at K(w0) = 0), "
+                                 f"got K(w0) = {k0} at w0 = {point}")
             Hm = sp.hessian(potential, vars_).subs(dict(zip(vars_, point)))
             rank = int(Hm.rank())
             d = len(vars_)
@@ -652,7 +662,9 @@ def hessian_rank_bound(hessian: Any = None, *, potential: Any = None, w0: Any = 
 
             if w0 is None:
                 raise ValueError("`w0` is required with a callable `potential`")
-            w = torch.as_tensor(w0, dtype=torch.float64).reshape(-1)
+            w = torch.as_tensor(np.asarray(w0, dtype=float), dtype=torch.float64).reshape(-1)
+            if w.numel() == 0 or not torch.isfinite(w).all():
+                raise ValueError(f"`w0` must be a non-empty finite point, got {w0!r:.80}")
             Hn = torch.autograd.functional.hessian(lambda z: potential(z).reshape(()), w).detach().numpy()
             return hessian_rank_bound(Hn, rtol=rtol)
         else:
@@ -663,7 +675,11 @@ def hessian_rank_bound(hessian: Any = None, *, potential: Any = None, w0: Any = 
                 raise ValueError(f"`hessian` must be square, got shape {hessian.shape}")
             rank, d = int(hessian.rank()), hessian.rows
         else:
-            Hn = np.asarray(hessian, dtype=float)
+            try:
+                Hn = np.asarray(hessian, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(f"`hessian` must be a square array of numbers or a sympy Matrix, "
+                                f"got {type(hessian).__name__} {hessian!r:.80}") from None
             if Hn.ndim != 2 or Hn.shape[0] != Hn.shape[1] or Hn.shape[0] == 0:
                 raise ValueError(f"`hessian` must be a non-empty square matrix, got shape {Hn.shape}")
             if not np.all(np.isfinite(Hn)):

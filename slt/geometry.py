@@ -31,7 +31,12 @@ def _prepare(model: Any, inputs: Any):
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
-    x = torch.as_tensor(inputs)
+    if not any(True for _ in model.parameters()):
+        raise ValueError(f"`model` must have at least one parameter, got {type(model).__name__} with none")
+    try:
+        x = torch.as_tensor(inputs)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"`inputs` must be a tensor or array of numbers, got {type(inputs).__name__}") from None
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"`inputs` must have a leading batch dimension with >= 1 example, got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
@@ -135,6 +140,8 @@ def jacobian_rank(J: Any, *, rtol: float = 1e-10) -> int:
     a = np.asarray(J.detach().numpy() if hasattr(J, "detach") else J, dtype=float)
     if a.ndim != 2:
         raise ValueError(f"`J` must be a matrix, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("`J` must be finite (no NaN or inf)")
     if a.size == 0:
         return 0
     s = np.linalg.svd(a, compute_uv=False)
@@ -203,6 +210,8 @@ def squared_loss_star(targets: Any) -> Callable:
     import torch
 
     y = torch.as_tensor(targets, dtype=torch.float64)
+    if not torch.isfinite(y).all():
+        raise ValueError("`targets` must be finite (no NaN or inf)")
 
     def loss(o):
         return 0.5 * ((o - y.reshape(o.shape)) ** 2).sum()

@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from slt._checks import check_array, check_int, check_positive
+from slt._checks import check_array, check_int, check_positive, check_real
 from slt.exact import RLCT, HessianRankBound, hessian_rank_bound
 
 __all__ = ["ExpFamily", "OptimalSet", "finite_expfam", "circle_expfam", "sphere_expfam",
@@ -44,7 +44,8 @@ def numerical_rank(matrix: Any, *, rtol: float = 1e-9) -> int:
     >>> numerical_rank(np.diag([1.0, 1e-14, 2.0]))
     2
     """
-    a = np.asarray(matrix, dtype=float)
+    check_positive("rtol", rtol)
+    a = check_array("matrix", matrix, ndim=2)
     if a.size == 0:
         return 0
     s = np.linalg.svd(a, compute_uv=False)
@@ -108,8 +109,13 @@ class ExpFamily:
     # ----------------------------------------------------------------- densities
     def log_partition(self, theta: Any) -> float:
         """``A(theta) = log sum_i w_i exp(<theta, T(x_i)>)`` (log-sum-exp, stable)."""
-        s = self.T @ self._theta(theta)
+        th = self._theta(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = self.T @ th
         m = float(s.max())
+        if not np.all(np.isfinite(s)):
+            raise ValueError(f"`theta` is too large: <theta, T(x)> overflows float64 (max |theta| = "
+                             f"{float(np.abs(th).max()):.3g})")
         return m + math.log(float(np.sum(self.weights * np.exp(s - m))))
 
     def log_prob(self, theta: Any) -> np.ndarray:
@@ -167,6 +173,7 @@ class ExpFamily:
     # ----------------------------------------------------------------- symmetry
     def equivariance_error(self, *, n_group: int = 8, seed: Any = 0) -> float:
         """``max |T(g x) - rho(g) T(x)|`` over sample points and sampled group elements."""
+        check_int("n_group", n_group, low=1)
         rng = np.random.default_rng(seed)
         worst = 0.0
         for g in self.group_sample(rng, n_group):
@@ -178,6 +185,7 @@ class ExpFamily:
     def generic_symmetry_error(self, theta: Any, *, n_group: int = 8, seed: Any = 0) -> float:
         """``max |log p(g x | theta) - log p(x | rho*(g) theta)|`` with ``rho*(g) = rho(g)^T``."""
         th = self._theta(theta)
+        check_int("n_group", n_group, low=1)
         rng = np.random.default_rng(seed)
         worst = 0.0
         A = self.log_partition(th)
@@ -190,6 +198,7 @@ class ExpFamily:
     def invariance_error(self, theta: Any, *, n_group: int = 8, seed: Any = 0) -> float:
         """``max |log p(g x | theta) - log p(x | theta)|``: 0 when ``p_theta`` is G-invariant."""
         th = self._theta(theta)
+        check_int("n_group", n_group, low=1)
         rng = np.random.default_rng(seed)
         A = self.log_partition(th)
         worst = 0.0
@@ -211,6 +220,7 @@ class ExpFamily:
 
     def orbit_dimension(self, theta: Any, *, rtol: float = 1e-9) -> int:
         """Dimension of the orbit ``rho*(G) theta`` (0 for a finite group)."""
+        check_positive("rtol", rtol)
         tan = self.orbit_tangent(theta)
         if tan.shape[0] == 0:
             return 0
@@ -304,6 +314,9 @@ def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = N
         perms.append(ga.astype(int))
     if not perms:
         raise ValueError("`group` must contain at least the identity permutation")
+    if not any(np.array_equal(g, np.arange(n)) for g in perms):
+        raise ValueError(f"`group` must contain the identity permutation {list(range(n))}, got "
+                         f"{[g.tolist() for g in perms]!r:.120}")
     if rho is None:
         mats = []
         for g in perms:
@@ -320,7 +333,10 @@ def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = N
     index = {tuple(g.tolist()): i for i, g in enumerate(perms)}
 
     def _rho(g):
-        return mats[index[tuple(np.asarray(g).tolist())]]
+        key = tuple(np.asarray(g).tolist())
+        if key not in index:
+            raise ValueError(f"`g` must be one of the group's permutations, got {list(key)!r:.80}")
+        return mats[index[key]]
 
     return ExpFamily(points=np.arange(n), weights=np.full(n, 1.0 / n), T=Tm.copy(), rho=_rho,
                      act=lambda g, pts: np.asarray(g)[pts], features=lambda pts: Tm[pts],
@@ -361,6 +377,8 @@ def circle_expfam(harmonics: Sequence[int] = (1,), *, n_points: int = 256) -> Ex
     >>> fam.orbit_dimension(theta_star), fam.rlct(theta_star).value
     (1, 1)
     """
+    if isinstance(harmonics, (str, bytes)) or not hasattr(harmonics, "__iter__"):
+        raise TypeError(f"`harmonics` must be a sequence of positive integers, got {harmonics!r}")
     hs = [check_int("harmonics", k, low=1) for k in harmonics]
     if not hs:
         raise ValueError("`harmonics` must be non-empty")
@@ -448,7 +466,8 @@ def morse_bott_rlct(potential: Callable, w0: Any, *, radius: float = 0.3, n_chec
     ------
     ValueError
         If ``K`` does not vanish on the flat null space (not Morse-Bott along a flat
-        zero set: the RLCT needs another method).
+        zero set: the RLCT needs another method), if ``K(w0) != 0`` (to `atol`), or
+        if an option is out of range.
 
     Examples
     --------
@@ -458,8 +477,16 @@ def morse_bott_rlct(potential: Callable, w0: Any, *, radius: float = 0.3, n_chec
     """
     import torch
 
+    if not callable(potential):
+        raise TypeError(f"`potential` must be a callable K(w), got {type(potential).__name__}")
     check_positive("radius", radius)
-    w = torch.as_tensor(np.asarray(w0, dtype=float), dtype=torch.float64).reshape(-1)
+    check_int("n_check", n_check, low=1)
+    check_positive("atol", atol)
+    check_positive("rtol", rtol)
+    w = torch.as_tensor(check_array("w0", w0, ndim=(0, 1), min_size=1), dtype=torch.float64).reshape(-1)
+    k0 = float(potential(w))
+    if not abs(k0) <= atol:
+        raise ValueError(f"`w0` must be a zero of `potential` (|K(w0)| <= atol = {atol:g}), got K(w0) = {k0:.3g}")
     Hm = torch.autograd.functional.hessian(lambda z: potential(z).reshape(()), w).detach().numpy()
     ev, V = np.linalg.eigh(0.5 * (Hm + Hm.T))
     scale = max(float(np.abs(ev).max()), 1e-300)
@@ -519,13 +546,15 @@ class Theta2CircleModel:
 
     def features(self, s: float, x: np.ndarray | None = None) -> np.ndarray:
         """``T_s(x)`` at the quadrature nodes (or at `x`)."""
-        x = self.x if x is None else np.asarray(x, dtype=float)
+        s = check_real("s", s)
+        x = self.x if x is None else check_array("x", x)
         v = 0.0 * x if self.third is None else np.cos(self.third * x)
         return np.stack([np.cos(x), np.sin(x), np.cos(x) + s * np.cos(2 * x),
                          np.sin(x) + s * v], axis=-1)
 
     def equivariance_error(self, s: float, *, n_group: int = 8, seed: Any = 0) -> float:
         """``min over rho`` of ``max |T_s(x + phi) - rho T_s(x)|`` (least-squares rho), worst over phi."""
+        check_int("n_group", n_group, low=1)
         rng = np.random.default_rng(seed)
         T = self.features(s)
         worst = 0.0

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from slt._checks import as_generator, check_int
+from slt._checks import as_generator, check_int, check_positive
 from slt.exact import RLCT, rlct_deep_linear, rlct_newton, rlct_normal_crossing, rlct_reduced_rank
 
 __all__ = ["Toy", "normal_crossing", "polynomial", "regular", "reduced_rank", "deep_linear"]
@@ -64,6 +64,7 @@ class Toy:
         if self.model is None:
             raise ValueError(f"`{self.name}` has no data model; only the regression toys sample data")
         n = check_int("n", n, low=1)
+        noise = check_positive("noise", noise, allow_zero=True)
         g = torch.Generator().manual_seed(int(as_generator(seed).integers(0, 2**62)))
         x = torch.randn(n, self.dims[0], generator=g, dtype=F64)
         y = self.model(self.w_star, x)
@@ -191,6 +192,7 @@ def deep_linear(widths: Sequence[int], r: int, *, seed: Any = 0, scale: float = 
     if len(widths) < 2:
         raise ValueError(f"`widths` must have at least 2 entries (input, output), got {widths}")
     r = check_int("r", r, low=0, high=min(widths))
+    scale = check_positive("scale", scale)
     exact = rlct_deep_linear(widths, r)
     d, mats, product, model = _product_model(widths)
     rng = as_generator(seed)
