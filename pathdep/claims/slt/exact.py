@@ -186,8 +186,9 @@ def _theta2(ctx: Context) -> Verdict:
 def _mlp(n_in, hidden, k, act, seed):
     import torch
 
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(n_in, hidden), act(), torch.nn.Linear(hidden, k))
+    with torch.random.fork_rng():  # torch's init draws from the global generator: isolate it
+        torch.manual_seed(seed)
+        return torch.nn.Sequential(torch.nn.Linear(n_in, hidden), act(), torch.nn.Linear(hidden, k))
 
 
 @claim("slt.geometry.behaviour_manifold_dim",
@@ -210,8 +211,9 @@ def _behaviour(ctx: Context) -> Verdict:
         got.append(r.null_dim)
         want.append(r.n_params - r.n_outputs)
         rows.append(f"N={r.n_params}, kD={r.n_outputs}: rank {r.rank}, null dim {r.null_dim}")
-    under_t = behaviour_rank(_mlp(2, 3, 1, torch.nn.Tanh, ctx.seed), torch.randn(40, 2))
-    under_r = behaviour_rank(_mlp(2, 3, 1, torch.nn.ReLU, ctx.seed), torch.randn(40, 2))
+    x_under = torch.randn(40, 2, generator=torch.Generator().manual_seed(ctx.seed + len(configs)))
+    under_t = behaviour_rank(_mlp(2, 3, 1, torch.nn.Tanh, ctx.seed), x_under)
+    under_r = behaviour_rank(_mlp(2, 3, 1, torch.nn.ReLU, ctx.seed), x_under)
     return compare_all(got, want, atol=0,
                        evidence="; ".join(rows) + f". With N < kD (N={under_t.n_params}, kD={under_t.n_outputs}) "
                                 f"the null dimension is {under_t.null_dim} for tanh and {under_r.null_dim} for "
