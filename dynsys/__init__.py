@@ -5,8 +5,8 @@ from dynsys.autocorr import (AutocorrTime, TwoTimeCorrelation, ar1_series, autoc
                              two_time_correlation)
 from dynsys.data import Digits, load_digits_tensors
 from dynsys.init import ShellMoments, init_model_, kaiming_normal, shell_moments, thin_shell
-from dynsys.pathdep import (GrowthFit, PathDepResult, align_mlp, fit_growth, mlp,
-                            run_experiment, train_ensemble)
+from dynsys.growth import GrowthFit, GrowthLaw, fit_growth
+from dynsys.pathdep import PathDepResult, align_mlp, mlp, run_experiment, train_ensemble
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
 from dynsys.lyapunov import (LyapunovResult, ReplicateResult, kaplan_yorke_dimension,
                               lyapunov_replicates, lyapunov_spectrum, paired_difference)
@@ -18,7 +18,7 @@ __all__: list[str] = [
     "AutocorrTime", "TwoTimeCorrelation", "ar1_series", "autocorr_time", "autocorrelation",
     "effective_sample_size", "integrated_time", "two_time_correlation",
     "ShellMoments", "init_model_", "kaiming_normal", "shell_moments", "thin_shell",
-    "GrowthFit", "PathDepResult", "align_mlp", "fit_growth", "mlp", "run_experiment",
+    "GrowthFit", "GrowthLaw", "PathDepResult", "align_mlp", "fit_growth", "mlp", "run_experiment",
     "train_ensemble", "perturb_gaussian", "perturb_on_sphere",
     "Digits", "load_digits_tensors",
     "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum",
