@@ -3,7 +3,7 @@
 The baseline is what one writes without the toolkit: for each of the n copies, an
 ``nn.Module`` and a ``torch.optim`` optimizer stepping through the same batch schedule.
 All produce the same trajectories (checked here to float tolerance).  Ours is
-:func:`dynsys.pathdep.train_ensemble`, which takes its hand-written MLP engine for these
+:func:`dynsys.ensemble.train_ensemble`, which takes its hand-written MLP engine for these
 models; the note also gives the time of its generic engine (``torch.func.vmap`` +
 autograd + the pure update rule, what any other model uses) on the same run.
 """
@@ -39,7 +39,7 @@ def _sequential(net, params, X, y, scheds, opt_name, kw):
 
 
 def run(quick: bool) -> list[BenchResult]:
-    import dynsys.pathdep as pathdep
+    import dynsys.ensemble as ensemble
     from dynsys.data import load_digits_tensors
     from dynsys.pathdep import _unflatten, batch_schedule, mlp, train_ensemble
 
@@ -72,12 +72,12 @@ def run(quick: bool) -> list[BenchResult]:
                                   checkpoints=[n_steps], progress=False, **kw)
 
         def generic_fn():
-            spec = pathdep._mlp_spec
-            pathdep._mlp_spec = lambda *args: None
+            spec = ensemble._mlp_spec
+            ensemble._mlp_spec = lambda *args: None
             try:
                 return ours_fn()
             finally:
-                pathdep._mlp_spec = spec
+                ensemble._mlp_spec = spec
 
         ours, run_ = timeit(ours_fn, repeat=5)
         peer, seq = timeit(lambda: _sequential(net, params, X, y, scheds, opt_name, kw), repeat=3)

@@ -6,7 +6,8 @@ from dynsys.autocorr import (AutocorrTime, TwoTimeCorrelation, ar1_series, autoc
 from dynsys.data import Digits, load_digits_tensors
 from dynsys.init import ShellMoments, init_model_, kaiming_normal, shell_moments, thin_shell
 from dynsys.growth import GrowthFit, GrowthLaw, fit_growth
-from dynsys.pathdep import PathDepResult, align_mlp, mlp, run_experiment, train_ensemble
+from dynsys.ensemble import EnsembleRun, train_ensemble
+from dynsys.pathdep import PathDepResult, align_mlp, mlp, run_experiment
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
 from dynsys.lyapunov import (LyapunovResult, ReplicateResult, kaplan_yorke_dimension,
                               lyapunov_replicates, lyapunov_spectrum, paired_difference)
@@ -18,7 +19,7 @@ __all__: list[str] = [
     "AutocorrTime", "TwoTimeCorrelation", "ar1_series", "autocorr_time", "autocorrelation",
     "effective_sample_size", "integrated_time", "two_time_correlation",
     "ShellMoments", "init_model_", "kaiming_normal", "shell_moments", "thin_shell",
-    "GrowthFit", "GrowthLaw", "PathDepResult", "align_mlp", "fit_growth", "mlp", "run_experiment",
+    "EnsembleRun", "GrowthFit", "GrowthLaw", "PathDepResult", "align_mlp", "fit_growth", "mlp", "run_experiment",
     "train_ensemble", "perturb_gaussian", "perturb_on_sphere",
     "Digits", "load_digits_tensors",
     "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum",

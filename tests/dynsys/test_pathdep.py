@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dynsys.pathdep as pathdep_module
+import dynsys.ensemble as ensemble_module
 from dynsys import _optim_rules
 from dynsys.errors import DivergenceError
 from dynsys.pathdep import (PathDepResult, _unflatten, align_mlp, batch_schedule, fit_growth,
@@ -120,7 +120,7 @@ def _net(arch, dtype=torch.float64, seed=0):
 
 
 def _generic_only(monkeypatch):
-    monkeypatch.setattr(pathdep_module, "_mlp_spec", lambda *args: None)
+    monkeypatch.setattr(ensemble_module, "_mlp_spec", lambda *args: None)
 
 
 @pytest.mark.parametrize("arch", ["relu", "deep", "linear"])
@@ -140,7 +140,7 @@ def test_fast_engine_equals_generic_engine_and_torch_optim(arch, per_copy, opt_n
     scheds = [batch_schedule(60, 10, 3, seed=s if per_copy else 0) for s in range(3)]
     sched = np.stack(scheds) if per_copy else scheds[0]
     params = _unflatten(net, rows, torch.float64)
-    assert pathdep_module._mlp_spec(net, params, X, y) is not None
+    assert ensemble_module._mlp_spec(net, params, X, y) is not None
     fast = train_ensemble(net, params, X, y, sched, optimizer=opt_name, checkpoints=[0, 7, 18],
                           progress=False, **kw)
     with monkeypatch.context() as m:
@@ -211,7 +211,7 @@ def test_inplace_update_is_bitwise_the_pure_rule(opt_name, dtype, per_copy_hyper
     w_ref = torch.randn(n, generator=g, dtype=dtype)
     w = w_ref.clone()
     state = _optim_rules.init_state(opt_name, w_ref)
-    upd = pathdep_module._InplaceUpdate(opt_name, w, lr=lr, momentum=mom, nesterov=False,
+    upd = ensemble_module._InplaceUpdate(opt_name, w, lr=lr, momentum=mom, nesterov=False,
                                         betas=(0.9, 0.999), eps=1e-8)
     for t in range(6):
         grad = torch.randn(n, generator=g, dtype=dtype)
@@ -229,7 +229,7 @@ def test_engine_selection(monkeypatch):
     X, y = _data()
     net = mlp((5, 7, 3), seed=0, dtype=torch.float64)
     P = _unflatten(net, _flat(net)[None], torch.float64)
-    spec = pathdep_module._mlp_spec
+    spec = ensemble_module._mlp_spec
     assert spec(net, P, X, y) == [("0", "relu"), ("2", None)]
     assert spec(net, P, X.float(), y) is None  # dtype mismatch
     assert spec(net, P, X, y.int()) is None
