@@ -489,7 +489,6 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     coords = {"chain": np.arange(k), "draw": np.arange(chain.shape[1])}
     dname = f"{var_name}_dim_0"
     stats = {"lp": (("chain", "draw"), lp)}
-    beta = getattr(log_density, "beta", None)
     if blobs:
         en_all, lp_all = fn.lookup(sampler.get_chain(), p0)
         en_k = np.swapaxes(en_all[burn + thin - 1::thin], 0, 1)

@@ -12,7 +12,7 @@ acceptance 0.574, Roberts & Rosenthal 1998).  Adjacent rungs swap states every s
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch

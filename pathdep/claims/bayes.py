@@ -326,7 +326,7 @@ def _gibbs_gauss(ctx: Context) -> Verdict:
     x = rng.standard_normal((25, 2))
     y = x @ np.array([0.7, -0.4]) + 0.5 * rng.standard_normal(25)
     prior = GaussianPrior(0.0, 1.0, dim=2)
-    spreads, zs = [], []
+    spreads = []
     for beta in (0.1, 1.0, 5.0):
         g = gibbs(EmpiricalRisk(squared_loss, y, x=x), prior, beta=beta)
         t = tempered(GaussianLikelihood(y, x=x, sigma=math.sqrt(1 / (2 * beta))), prior, 1.0)
@@ -366,8 +366,6 @@ def _gibbs_gauss(ctx: Context) -> Verdict:
               "exact log Z(1), within 1 %.",
        short="d/dβ log Z = −E_β[nL_n]; TI recovers log Z(1)")
 def _ti(ctx: Context) -> Verdict:
-    import numpy as np
-
     from bayes.conjugate import LinearRegressionModel
     from bayes.evidence import log_evidence
 
