@@ -316,6 +316,28 @@ def _fit_g(ell: np.ndarray, g: np.ndarray, se: np.ndarray, m: int, beta: np.ndar
     return (lam, chi2) if return_chi2 else lam
 
 
+FACE_RESOLUTION = 3
+
+
+def _face_threshold(ell_top: float, k_max: int = FACE_RESOLUTION) -> float:
+    """Default growth threshold of the multiplicity detector: half the smallest face spread it resolves.
+
+    For K = Π w_j^(2k_j) with m = 2 (two exponents k tied at the minimum), the posterior of
+    (log|w_1|, log|w_2|) is spread uniformly along the face {k_1 a + k_2 b = −ℓ/2, a, b <= 0}, a
+    segment of length ℓ√2/(2k) when k_1 = k_2 = k, so its variance is ℓ²/(24k²); over the upper
+    two thirds of the ladder (ℓ from ℓ_top/3 to ℓ_top) it grows by (8/9)ℓ_top²/(24k²) = ℓ_top²/(27k²).
+    Half of that at k = k_max = 3 (faces of polynomials up to degree 6) is ℓ_top²/486.  Growths below it
+    are the slow drifts of saturated O(1) spreads (and Monte Carlo noise), not faces; higher-degree
+    faces can be missed, so pass ``multiplicity=`` when m is known.
+
+    Examples
+    --------
+    >>> round(_face_threshold(27.6), 3)
+    1.567
+    """
+    return ell_top ** 2 / (54.0 * k_max ** 2)
+
+
 def _detect_multiplicity(ell: np.ndarray, log_cov: np.ndarray, threshold: float,
                          growth: float) -> tuple[int, np.ndarray]:
     """m − 1 = the number of directions whose log-scale spread keeps growing with ln t.
@@ -421,9 +443,10 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
         whose unadjusted steps are unstable on non-Lipschitz potentials otherwise),
         ``exact_target`` (True: quadrature when d <= 2).
         Ladder methods: ``t_min`` (1), ``t_max`` (1e12 for d <= 3, 1e8 otherwise),
-        ``ratio`` (2, between rungs), ``n_steps`` (6000; 10000 for d > 3), ``burn`` (1500; 3000), ``fit_min``
+        ``ratio`` (2, between rungs), ``n_steps`` (18000; 20000 for d > 3), ``burn`` (4500; 6000), ``fit_min``
         (smallest t used in the fit, 100), ``multiplicity`` (None: detected),
-        ``spread_threshold`` (0.3) and
+        ``spread_threshold`` (None: (ln t_max)²/486, half the growth of the smallest face the
+        detector is meant to resolve, see ``_face_threshold``) and
         ``spread_growth`` (1.0) for the detector, ``n`` (1000, multitemp only).
 
     Returns
@@ -528,18 +551,22 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     t_min = check_positive("t_min", options.pop("t_min", 1.0))
     t_max = check_real("t_max", options.pop("t_max", 1e12 if d <= 3 else 1e8), low=t_min * 4)
     ratio = check_real("ratio", options.pop("ratio", 2.0), low=1.05)
-    n_steps, burn = _pop_common_steps(options, 6000 if d <= 3 else 10000, 1500 if d <= 3 else 3000)
+    n_steps, burn = _pop_common_steps(options, 18000 if d <= 3 else 20000, 4500 if d <= 3 else 6000)
     fit_min = check_positive("fit_min", options.pop("fit_min", 100.0))
     m_opt = options.pop("multiplicity", None)
     if m_opt is not None:
         m_opt = check_int("multiplicity", m_opt, low=1, high=d)
-    thr = check_positive("spread_threshold", options.pop("spread_threshold", 0.3))
+    thr = options.pop("spread_threshold", None)
+    if thr is not None:
+        thr = check_positive("spread_threshold", thr)
     growth = check_positive("spread_growth", options.pop("spread_growth", 1.0))
     n = check_real("n", options.pop("n", 1000), low=2.0)
     n_blocks = check_int("n_blocks", options.pop("n_blocks", 4), low=2)
     _no_more(options)
     temps = _ladder(t_min, t_max, ratio)
     ell = np.log(temps)
+    if thr is None:
+        thr = _face_threshold(float(ell[-1]))
     run = run_ladder(potential, w_star, temps, n_chains=n_chains, n_steps=n_steps, burn=burn,
                      localization=gamma, log_prior=prior, gen=gen, track=tuple(range(len(temps))),
                      init_jitter=_jitter(temps, gamma),

@@ -164,6 +164,20 @@ def test_scaling_does_not_overcount_multiplicity_on_reduced_rank():
     assert abs(est.value - 2.0) < 4 * est.stderr + 0.02 * 2.0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 3])
+def test_scaling_reads_multiplicity_one_where_the_short_ladder_did_not(seed):
+    # Two m = 1 models whose multiplicity was read as 2 (+5 to +6 %) with the former defaults (6000 steps,
+    # absolute spread threshold 0.3) at these seeds: reduced rank M = N = H = 2, r = 0 (Aoyagi & Watanabe
+    # 2005: λ = 3/2, m = 1) and K = w1^2 w2^2 with prior |w1| (λ = min(2/2, 1/2) = 1/2, m = 1)
+    for toy in (reduced_rank(2, 2, 2, 0), normal_crossing([1, 1], [1, 0])):
+        est = estimate_rlct(toy.potential, toy.w_star, method="scaling", prior=toy.log_prior, seed=seed,
+                            progress=False)
+        exact = float(toy.exact.value)
+        assert est.multiplicity == toy.exact.multiplicity == 1, toy.name
+        assert abs(est.value - exact) < 4 * est.stderr + 0.02 * exact, toy.name
+
+
 # --------------------------------------------------------------------------- models on data
 
 def test_estimate_rlct_model_llc_on_linear_regression_matches_closed_form():
