@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from bayes._checks import as_generator, check_array, check_int, check_positive, check_real
+from pdcheck import as_generator, check_array, check_int, check_positive, check_real
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 
 __all__ = ["GaussianPosterior", "NormalMeanModel", "LinearRegressionModel", "SpikeModel"]

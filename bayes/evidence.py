@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from bayes._checks import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_int, check_positive
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 from bayes.sample import mean_with_error, sample
 

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bayes._checks import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_int, check_positive
 
 __all__ = [
     "PosteriorDensity", "tempered", "gibbs",

@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from bayes._checks import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_int, check_positive
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
 __all__ = ["sample", "split_rhat", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import torch
 from torch.func import vmap
 
-from bayes._checks import as_torch_generator, check_choice, check_int, check_positive
+from pdcheck import as_torch_generator, check_choice, check_int, check_positive
 from bayes.errors import SamplerDivergenceError
 
 __all__ = ["SGLDResult", "sgld"]

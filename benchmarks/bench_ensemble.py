@@ -41,7 +41,7 @@ def _sequential(net, params, X, y, scheds, opt_name, kw):
 def run(quick: bool) -> list[BenchResult]:
     import dynsys.ensemble as ensemble
     from dynsys.data import load_digits_tensors
-    from dynsys.pathdep import _unflatten, batch_schedule, mlp, train_ensemble
+    from dynsys.experiments import _unflatten, batch_schedule, mlp, train_ensemble
 
     torch.set_num_threads(1)
     d = load_digits_tensors(seed=0)

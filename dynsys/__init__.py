@@ -7,7 +7,7 @@ from dynsys.data import Digits, load_digits_tensors
 from dynsys.init import ShellMoments, init_model_, kaiming_normal, shell_moments, thin_shell
 from dynsys.growth import GrowthFit, GrowthLaw, fit_growth
 from dynsys.ensemble import EnsembleRun, train_ensemble
-from dynsys.pathdep import PathDepResult, align_mlp, mlp, run_experiment
+from dynsys.experiments import PathDepResult, align_mlp, mlp, run_experiment
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
 from dynsys.lyapunov import (LyapunovResult, ReplicateResult, kaplan_yorke_dimension,
                               lyapunov_replicates, lyapunov_spectrum, paired_difference)

@@ -37,7 +37,7 @@ from typing import Any, Callable, Union
 
 import torch
 
-from dynsys._checks import check_choice, check_int, check_real
+from pdcheck import check_choice, check_int, check_real
 
 Tree = Union[torch.Tensor, dict]
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adam")

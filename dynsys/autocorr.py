@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.fft
 
-from dynsys._checks import check_array, check_choice, check_int, check_positive
+from pdcheck import check_array, check_choice, check_int, check_positive
 from dynsys.errors import AutocorrError
 
 __all__ = ["autocorrelation", "integrated_time", "autocorr_time", "effective_sample_size",
@@ -140,7 +140,7 @@ def ar1_series(phi: float, n: int, *, n_series: int | None = None, sigma: float 
     >>> ar1_series(0.5, 4, seed=0).shape
     (4,)
     """
-    from dynsys._checks import as_generator, check_real
+    from pdcheck import as_generator, check_real
     from scipy.signal import lfilter
 
     phi = check_real("phi", phi, low=-1.0, high=1.0, low_open=True, high_open=True)

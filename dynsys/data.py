@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from dynsys._checks import as_generator, check_real
+from pdcheck import as_generator, check_real
 
 __all__ = ["Digits", "load_digits_tensors"]
 

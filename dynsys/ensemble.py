@@ -1,6 +1,6 @@
 """Train stacked copies of a model together: one batched computation per step.
 
-The engine behind :func:`dynsys.pathdep.run_experiment`.  The parameters of all copies
+The engine behind :func:`dynsys.experiments.run_experiment`.  The parameters of all copies
 are stacked along a leading axis and updated by the pure optimizer rule
 ``dynsys._optim_rules.update`` (the same function that drives ``dynsys.optim_map``).
 MLPs (``Linear`` layers with ReLU/Tanh between them, cross-entropy loss) get
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from dynsys import _optim_rules
-from dynsys._checks import check_int
+from pdcheck import check_int
 from dynsys.errors import DivergenceError
 
 __all__ = ["train_ensemble", "EnsembleRun"]

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from scipy.optimize import curve_fit
 
-from dynsys._checks import check_array, check_choice
+from pdcheck import check_array, check_choice
 
 __all__ = ["fit_growth", "GrowthFit", "GrowthLaw", "LAWS"]
 

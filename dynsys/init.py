@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy.special import gammaln
 
-from dynsys._checks import as_torch_generator, check_choice, check_int, check_positive
+from pdcheck import as_torch_generator, check_choice, check_int, check_positive
 
 __all__ = ["kaiming_normal", "thin_shell", "init_model_", "shell_moments", "ShellMoments",
            "kaiming_sigma", "SCHEMES"]

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dynsys._checks import as_generator, check_array, check_int
+from pdcheck import as_generator, check_array, check_int
 from dynsys.errors import DivergenceError
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "kaplan_yorke_dimension", "ReplicateResult",

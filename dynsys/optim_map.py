@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.func import grad, jvp, vmap
 
-from dynsys._checks import check_int
+from pdcheck import check_int
 from dynsys._optim_rules import check_hyper, init_state, state_size, update
 from dynsys.lyapunov import LyapunovResult, lyapunov_spectrum
 
@@ -339,7 +339,7 @@ def function_space_spectrum(omap: OptimizerMap, x0: torch.Tensor, n_steps: int, 
 
 def _initial_frame(dim: int, k: int, seed: Any, like: torch.Tensor) -> torch.Tensor:
     """The engine's initial orthonormal frame for this seed (same construction)."""
-    from dynsys._checks import as_generator
+    from pdcheck import as_generator
 
     rng = as_generator(seed)
     frame = torch.as_tensor(rng.standard_normal((dim, k)), dtype=like.dtype).to(like.device)
@@ -389,7 +389,7 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
     >>> mlp.n_params, mlp.map.dim
     (610, 610)
     """
-    from dynsys._checks import as_torch_generator, check_choice
+    from pdcheck import as_torch_generator, check_choice
     from dynsys.data import load_digits_tensors
     from torch.func import functional_call
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from dynsys._checks import as_generator, check_array, check_int, check_real
+from pdcheck import as_generator, check_array, check_int, check_real
 
 __all__ = ["perturb_on_sphere", "perturb_gaussian", "intersection_geometry"]
 

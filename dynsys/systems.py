@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from dynsys._checks import check_array, check_int, check_positive, check_real
+from pdcheck import check_array, check_int, check_positive, check_real
 
 __all__ = ["Henon", "Logistic", "StandardMap", "LinearMap", "LinearFlow", "Lorenz63", "Lorenz96"]
 

@@ -33,7 +33,7 @@ from typing import Iterable, NamedTuple
 
 import mpmath
 
-from puzzles._checks import check_int
+from pdcheck import check_int
 from puzzles.errors import PrecisionError
 
 __all__ = ["KempnerSum", "TextbookBound", "kempner_sum", "kempner_sum_recurrence",

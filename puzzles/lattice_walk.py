@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Sequence
 import mpmath
 import numpy as np
 
-from puzzles._checks import as_generator, as_torch_generator, check_choice, check_int, check_real
+from pdcheck import as_generator, as_torch_generator, check_choice, check_int, check_real
 
 __all__ = ["lattice_walk", "SquaredDistancePMF", "walk_sq_distance_pmf", "WalkMoments",
            "walk_moments", "MeanDistance", "walk_mean_distance", "walk_mean_distance_curve", "chi_mean_distance",

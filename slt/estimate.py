@@ -48,7 +48,7 @@ import numpy as np
 import torch
 from scipy.optimize import curve_fit
 
-from slt._checks import as_torch_generator, check_choice, check_int, check_positive, check_real
+from pdcheck import as_torch_generator, check_choice, check_int, check_positive, check_real
 from slt._tempering import run_ladder
 from slt.errors import EstimatorDivergenceError
 

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from slt._checks import check_choice, check_int, check_positive
+from pdcheck import check_choice, check_int, check_positive
 from slt.errors import NonDegeneracyError
 
 __all__ = ["RLCT", "HessianRankBound", "rlct_normal_crossing", "rlct_newton", "rlct_reduced_rank",

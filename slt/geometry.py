@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from slt._checks import check_positive
+from pdcheck import check_positive
 
 __all__ = ["flat_parameters", "behaviour_map", "behaviour_jacobian", "jacobian_rank",
            "BehaviourRank", "behaviour_rank", "HessianDecomposition", "hessian_decomposition",

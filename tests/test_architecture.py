@@ -8,8 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBS = ("dynsys", "bayes", "slt", "puzzles")
-ALLOWED = {"dynsys": set(), "puzzles": set(), "bayes": set(), "slt": {"bayes"}}
-FIRST_PARTY = set(LIBS) | {"pathdep"}
+SHARED = "pdcheck"  # the one validation module the four libraries share
+ALLOWED = {"dynsys": {SHARED}, "puzzles": {SHARED}, "bayes": {SHARED}, "slt": {"bayes", SHARED}}
+FIRST_PARTY = set(LIBS) | {"pathdep", SHARED}
 
 
 def _imports(path: Path) -> set[str]:
@@ -33,7 +34,17 @@ def test_library_imports_only_allowed_first_party(lib):
     assert not bad, f"forbidden imports between libraries: {bad}"
 
 
-@pytest.mark.parametrize("lib", LIBS + ("pathdep",))
+def test_shared_validation_module_imports_nothing_first_party():
+    for path in (ROOT / SHARED).rglob("*.py"):
+        assert not (_imports(path) & FIRST_PARTY - {SHARED}), path
+
+
+def test_no_private_copies_of_the_shared_checks():
+    copies = [str(p.relative_to(ROOT)) for lib in LIBS for p in (ROOT / lib).rglob("_checks.py")]
+    assert not copies, f"use the shared module {SHARED} instead of copies: {copies}"
+
+
+@pytest.mark.parametrize("lib", LIBS + ("pathdep", SHARED))
 def test_package_is_typed_and_exports_all(lib):
     assert (ROOT / lib / "py.typed").exists()
     init = (ROOT / lib / "__init__.py").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from dynsys.pathdep import run_experiment
+    from dynsys.experiments import run_experiment
 
     if not args.out:
         raise ValueError(f"`--out` must be a directory name, got {args.out!r}")

@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from slt._checks import check_array, check_int, check_positive, check_real
+from pdcheck import check_array, check_int, check_positive, check_real
 from slt.exact import RLCT, HessianRankBound, hessian_rank_bound
 
 __all__ = ["ExpFamily", "OptimalSet", "finite_expfam", "circle_expfam", "sphere_expfam",

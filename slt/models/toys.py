@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from slt._checks import as_generator, check_int, check_positive
+from pdcheck import as_generator, check_int, check_positive
 from slt.exact import RLCT, rlct_deep_linear, rlct_newton, rlct_normal_crossing, rlct_reduced_rank
 
 __all__ = ["Toy", "normal_crossing", "polynomial", "regular", "reduced_rank", "deep_linear"]

@@ -1,7 +1,7 @@
 """Claims of note 000's probability view and perturbation experiments, and note 001's symmetries.
 
 Checked with ``dynsys.init``, ``dynsys.perturb``, ``dynsys.autocorr`` and
-``dynsys.pathdep`` (vmapped ensembles on scikit-learn's digits).
+``dynsys.experiments`` (vmapped ensembles on scikit-learn's digits).
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def _eps_ratio(ctx: Context) -> Verdict:
 def _relu_net(widths, seed):
     import torch
 
-    from dynsys.pathdep import mlp
+    from dynsys.experiments import mlp
 
     return mlp(widths, seed=seed, dtype=torch.float64)
 
@@ -362,7 +362,7 @@ def _ar1_tau(ctx: Context) -> Verdict:
 
 
 def _digits_experiment(ctx: Context, **kw):
-    from dynsys.pathdep import run_experiment
+    from dynsys.experiments import run_experiment
 
     opts = dict(hidden=(100,), kind="init", eps=[0.1, 1.0], n_copies=ctx.pick(4, 10),
                 optimizer="sgd", lr=0.1, batch_size=64, n_epochs=ctx.pick(10, 25), align=False,

@@ -1,8 +1,9 @@
-"""Private argument checks shared inside this library.
+"""Argument checks and seed handling shared by the four libraries (dynsys, bayes, slt, puzzles).
 
 Every check names the argument, shows the value and says what is allowed, and
-raises before any work is done.  Kept private and copied per library on
-purpose: the libraries do not import each other for helpers.
+raises before any work is done.  This is the one module the libraries share; it
+imports nothing first-party and only numpy (torch lazily, for generators), so the
+libraries stay independent of each other and of the application package.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import math
 import numbers
 from typing import Any, Iterable
+
+__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "as_generator",
+           "as_torch_generator"]
 
 import numpy as np
 

@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from dynsys._checks import as_generator, check_choice, check_int, check_positive, check_real
+from pdcheck import as_generator, check_choice, check_int, check_positive, check_real
 from dynsys.ensemble import EnsembleRun, _functional, train_ensemble
 from dynsys.growth import LAWS, GrowthFit, GrowthLaw, fit_growth
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere

@@ -1,4 +1,4 @@
-"""Tests of dynsys.pathdep: the vmapped ensemble against torch.optim, alignment, growth fits."""
+"""Tests of dynsys.experiments: the vmapped ensemble against torch.optim, alignment, growth fits."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import dynsys.ensemble as ensemble_module
 from dynsys import _optim_rules
 from dynsys.errors import DivergenceError
-from dynsys.pathdep import (PathDepResult, _unflatten, align_mlp, batch_schedule, fit_growth,
+from dynsys.experiments import (PathDepResult, _unflatten, align_mlp, batch_schedule, fit_growth,
                             interpolation_losses, mlp, run_experiment, train_ensemble)
 
 
