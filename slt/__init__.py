@@ -4,6 +4,8 @@ from slt.errors import EstimatorDivergenceError, NonDegeneracyError
 from slt.exact import (RLCT, HessianRankBound, hessian_rank_bound, rlct_deep_linear, rlct_newton,
                        rlct_normal_crossing, rlct_reduced_rank)
 from slt.estimate import RLCTDiagnostics, RLCTEstimate, estimate_rlct, estimate_rlct_model, llc_target
+from slt.ladder import LadderFit, RLCTConvergenceWarning, fit_ladder
+from slt.trajectory import RLCTTrajectory, estimate_rlct_checkpoints
 from slt.geometry import (BehaviourRank, HessianDecomposition, behaviour_jacobian, behaviour_map,
                           behaviour_rank, hessian_decomposition, squared_loss_star)
 
@@ -13,4 +15,5 @@ __all__: list[str] = [
     "rlct_normal_crossing", "rlct_reduced_rank",
     "BehaviourRank", "HessianDecomposition", "behaviour_jacobian", "behaviour_map", "behaviour_rank",
     "hessian_decomposition", "squared_loss_star",
-    "RLCTDiagnostics", "RLCTEstimate", "estimate_rlct", "estimate_rlct_model", "llc_target"]
+    "RLCTDiagnostics", "RLCTEstimate", "estimate_rlct", "estimate_rlct_model", "llc_target",
+    "LadderFit", "RLCTConvergenceWarning", "fit_ladder", "RLCTTrajectory", "estimate_rlct_checkpoints"]

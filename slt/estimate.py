@@ -56,6 +56,7 @@ __all__ = ["RLCTEstimate", "RLCTDiagnostics", "estimate_rlct", "estimate_rlct_mo
 
 F64 = torch.float64
 METHODS = ("llc", "multitemp", "scaling")
+MODEL_METHODS = ("ladder", "llc", "multitemp", "scaling")
 
 
 class RLCTDiagnostics(NamedTuple):
@@ -87,7 +88,21 @@ class RLCTDiagnostics(NamedTuple):
     seconds : float
         Wall time.
     n, beta : float or None
-        The sample size and inverse temperature (``llc``/``multitemp``).
+        The sample size and inverse temperature (``llc``/``multitemp``; ``ladder``: β_max).
+    rhat : ndarray or None
+        ``ladder``: split-R̂ of the trace of t(L − L*) across chains, per rung.
+    drift : ndarray or None
+        ``ladder``: (mean of the last third − mean of the first third) / its standard error, per rung.
+    converged : bool
+        False when a health check failed (``warnings`` says which).
+    warnings : tuple of str
+        What failed: R-hat, drift, acceptance, damping or step-size collapse, a fit that
+        extrapolates far beyond the measured ladder.
+    engine : str
+        The sampler: ``"kgibbs"``, ``"pmala"`` (``ladder``), ``"tempered"``, ``"sgld"``,
+        ``"mala"`` or ``""``.
+    localization : float or None
+        ``ladder``: γ in units of each parameter tensor's mean square at w*.
     """
 
     method: str
@@ -104,6 +119,12 @@ class RLCTDiagnostics(NamedTuple):
     seconds: float = 0.0
     n: float | None = None
     beta: float | None = None
+    rhat: np.ndarray | None = None
+    drift: np.ndarray | None = None
+    converged: bool = True
+    warnings: tuple = ()
+    engine: str = ""
+    localization: float | None = None
 
 
 class RLCTEstimate(NamedTuple):
@@ -120,8 +141,9 @@ class RLCTEstimate(NamedTuple):
     per_chain : ndarray
         One estimate per chain (``llc``) or per jackknife replicate (fits).
     trace : ndarray
-        ``llc``: nβ(L − L*) per chain and draw, shape (n_chains, n_draws); ladder methods:
-        the recorded t(K − K*) per rung and chain, averaged over blocks, shape (T, n_chains).
+        ``llc``: nβ(L − L*) per chain and draw, shape (n_chains, n_draws); ``scaling``/``multitemp``:
+        the recorded t(K − K*) per rung and chain, averaged over blocks, shape (T, n_chains);
+        ``ladder``: t(L − L*) per rung, chain and sweep, shape (T, n_chains, n_sweeps).
     diagnostics : RLCTDiagnostics
         Sampler health and the fitted curve.
     """
@@ -155,7 +177,10 @@ class RLCTEstimate(NamedTuple):
             ax.axhline(self.value, color="k", label=f"λ̂ = {self.value:.4g} (m = {self.multiplicity})")
             ax.set_xscale("log")
             ax.set_xlabel("t = nβ")
-            ax.set_ylabel("E_t[t (K − K*)]" if dg.method == "scaling" else "β E_β[n L]")
+            ax.set_ylabel({"scaling": "E_t[t (K − K*)]", "ladder": "E_t[t (L − L*)]"}.get(dg.method, "β E_β[n L]"))
+            if dg.method == "ladder" and not dg.converged:
+                ax.text(0.02, 0.02, "health checks failed:\n" + "\n".join(dg.warnings), transform=ax.transAxes,
+                        fontsize=7, color="r", va="bottom")
         ax.legend()
         ax.set_title(f"RLCT estimate ({dg.method})")
         fig.tight_layout()
@@ -633,33 +658,73 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     return RLCTEstimate(value, stderr, m, per_chain, bm.mean(-1) * temps[:, None], diag)
 
 
+def _check_loss_at(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable,
+                   w_star: torch.Tensor) -> float:
+    """``loss_fn(model(x), y)`` at ``w*``: a finite scalar, or a ValueError saying what does not fit."""
+    from torch.func import functional_call
+
+    params, i = {}, 0
+    for nm, p in model.named_parameters():
+        params[nm] = w_star[i:i + p.numel()].reshape(p.shape)
+        i += p.numel()
+    try:
+        with torch.no_grad():
+            val = loss_fn(functional_call(model, params, (x,)), y)
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"`data` does not fit `model` and `loss_fn`: evaluating loss_fn(model(x), y) at w* "
+                         f"failed with {type(exc).__name__}: {exc}") from exc
+    if not isinstance(val, torch.Tensor) or val.numel() != 1 or not bool(torch.isfinite(val).all()):
+        raise ValueError("`loss_fn` must return a finite scalar (the mean loss) at w*, got "
+                         f"{getattr(val, 'shape', type(val).__name__)}")
+    return float(val)
+
+
 def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_star: Any = None, *, n: int,
-                        method: str = "llc", seed: Any = None, progress: bool = True,
+                        method: str = "ladder", seed: Any = None, progress: bool = True,
                         **options: Any) -> RLCTEstimate:
-    """Estimate the (local) learning coefficient of a torch model on data, like devinterp.
+    """Estimate the (local) learning coefficient λ of a torch model at w* from data.
 
     Parameters
     ----------
     model : torch.nn.Module
-        The model; its parameters are flattened into one vector w.
+        The model; its parameters are flattened into one vector w (in ``named_parameters``
+        order).  Samples follow its device and dtype.
     data : tuple of tensors
         ``(x, y)`` (inputs and targets), leading dimension the number of points.
     loss_fn : callable
-        ``loss_fn(model_output, y) -> scalar`` mean loss (e.g. ``torch.nn.functional.mse_loss``
-        or a negative log likelihood).
+        ``loss_fn(model_output, y) -> scalar`` mean loss (e.g. ``torch.nn.functional.mse_loss``,
+        ``torch.nn.functional.cross_entropy`` or a negative log likelihood).
     w_star : tensor or None
         The flat parameter vector to localize at (default: the model's current parameters).
     n : int
-        The sample size that scales the loss (>= 2).
-    method : {"llc", "multitemp", "scaling"}, default "llc"
-        ``llc``: localized SGLD (mini-batches, ``batch_size`` option, default 100) at
-        β = 1/ln n, λ̂ = nβ(E[L_n] − L_n(w*)).  ``multitemp``: the full-batch empirical loss
-        on a β ladder, fitted with a free offset (see :func:`estimate_rlct`).
-        ``scaling``: needs ``population_loss=K`` (a batched callable of the flat vector).
+        The sample size that scales the loss (>= 2); the temperatures are t = nβ.
+    method : {"ladder", "llc", "multitemp", "scaling"}, default "ladder"
+        ``ladder`` (:mod:`slt.ladder`): g(t) = t E_t[L_n − L_n(w*)] measured on a ladder of
+        temperatures t = nβ (β up to ``beta_max``, see below) by samplers that equilibrate
+        (layer-wise Kronecker–Gauss–Newton Metropolis-within-Gibbs for MLPs, preconditioned
+        MALA otherwise), with a weak localization in each tensor's own scale, and fitted
+        with Watanabe's free-energy form; warns when its health checks fail.
+        ``llc``: the local learning coefficient of Lau et al. (2023) as published: localized
+        SGLD (mini-batches, ``batch_size`` option, default 100) at β = 1/ln n,
+        λ̂ = nβ(E[L_n] − L_n(w*)), the finite-temperature quantity, which sits below λ by about
+        (m − 1)/ln(nβ) plus finite-size terms (and by more with a strong localization).
+        ``multitemp``: the full-batch empirical loss on a β ladder, fitted with a free
+        offset (see :func:`estimate_rlct`).  ``scaling``: needs ``population_loss=K``.
     seed : int, numpy or torch Generator, optional
     progress : bool, default True
     **options
-        As for :func:`estimate_rlct`, plus ``batch_size`` (llc) and ``population_loss``.
+        ``ladder``: ``beta_max`` ("auto": 1 for a negative log-likelihood such as the
+        cross-entropy; for the mean squared error over N outputs N/(2σ̂²), the Bayes posterior
+        of the Gaussian model with the residual variance σ̂² at w*, see
+        :func:`slt.ladder.auto_beta_max`), ``n_temps`` (5), ``span`` (100: t from nβ_max/span
+        to nβ_max), ``temps`` (explicit ladder), ``localization`` (γ = 1e-3, in units of
+        each parameter tensor's mean square at w*), ``n_chains`` (4), ``n_sweeps`` (600 Gibbs
+        sweeps; 4000 MALA steps), ``burn`` (a quarter), ``multiplicity`` (None: chosen by
+        the fit), ``engine`` ("auto", "kgibbs", "pmala"), ``n_blocks`` (4, for standard
+        errors), ``quiet`` (False: warn when a health check fails).
+        ``llc``/``multitemp``/``scaling``: as for :func:`estimate_rlct`, plus ``batch_size``
+        (llc), ``step_size`` (llc, 1e-4), ``localization`` (γ in raw units, 100) and
+        ``population_loss``.
 
     Returns
     -------
@@ -667,29 +732,69 @@ def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_
 
     Raises
     ------
-    ValueError
-        Bad input (``n < 2``, mismatched data), or ``scaling`` without ``population_loss``.
+    ValueError, TypeError
+        Bad input (``n < 2``, mismatched data, unknown options), or ``scaling`` without
+        ``population_loss``.
+    slt.errors.EstimatorDivergenceError
+        A non-finite loss during sampling (chain and step named, partial trace kept).
+
+    Warns
+    -----
+    slt.ladder.RLCTConvergenceWarning
+        ``ladder``: a health check failed (R-hat, drift, acceptance, damping, extrapolation).
+
+    Examples
+    --------
+    >>> from slt.models import deep_linear_network
+    >>> net = deep_linear_network([3, 2, 3], 1, n=500, seed=0)       # λ = 7/2, m = 2
+    >>> est = estimate_rlct_model(net.model, net.data, net.loss_fn, n=net.n, seed=0, progress=False,
+    ...                           n_sweeps=300)
+    >>> abs(est.value / 3.5 - 1) < 0.1, est.diagnostics.engine
+    (True, 'kgibbs')
     """
     from torch.func import functional_call, vmap
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    params_list = list(model.parameters())
+    if not params_list:
+        raise ValueError("`model` has no parameters")
     n = check_int("n", n, low=2)
-    method = check_choice("method", method, METHODS)
+    method = check_choice("method", method, MODEL_METHODS)
+    if not callable(loss_fn):
+        raise TypeError(f"`loss_fn` must be callable, got {type(loss_fn).__name__}")
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise ValueError("`data` must be a tuple (x, y) of tensors")
-    x, y = (torch.as_tensor(v) for v in data)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"`data` x and y must have the same number of points, got {x.shape[0]} and {y.shape[0]}")
-    names = [k for k, _ in model.named_parameters()]
-    shapes = [p.shape for _, p in model.named_parameters()]
-    sizes = [p.numel() for _, p in model.named_parameters()]
-    dtype = next(model.parameters()).dtype
+        raise ValueError(f"`data` must be a tuple (x, y) of tensors, got {type(data).__name__}")
+    dtype = params_list[0].dtype
+    device = params_list[0].device
+    try:
+        x, y = (torch.as_tensor(v, device=device) for v in data)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"`data` must hold two tensors or arrays, got {type(data[0]).__name__} and "
+                        f"{type(data[1]).__name__}") from exc
+    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"`data` x and y must have the same number of points, got shapes {tuple(x.shape)} and "
+                         f"{tuple(y.shape)}")
+    if x.is_floating_point():
+        x = x.to(dtype)
+    if y.is_floating_point():
+        y = y.to(dtype)
+    sizes = [p.numel() for p in params_list]
     if w_star is None:
-        w_star = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
-    w_star = torch.as_tensor(w_star, dtype=dtype).reshape(-1)
+        w_star = torch.cat([p.detach().reshape(-1) for p in params_list])
+    w_star = torch.as_tensor(w_star).detach().to(dtype=dtype, device=device).reshape(-1)
     if w_star.numel() != sum(sizes):
         raise ValueError(f"`w_star` must have {sum(sizes)} entries (the model's parameters), got {w_star.numel()}")
+    if not torch.isfinite(w_star).all():
+        raise ValueError("`w_star` must be finite (no NaN or inf)")
+    l_star = _check_loss_at(model, x, y, loss_fn, w_star)
+    if method == "ladder":
+        from slt.ladder import estimate_ladder
+
+        return estimate_ladder(model, x, y, loss_fn, w_star, n=n, l_star=l_star,
+                               gen=as_torch_generator(seed, device=device), progress=progress, options=dict(options))
+    names = [k for k, _ in model.named_parameters()]
+    shapes = [p.shape for _, p in model.named_parameters()]
 
     def unflat(w):
         out, i = {}, 0

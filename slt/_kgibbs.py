@@ -1,0 +1,315 @@
+"""Layer-wise Metropolis-within-Gibbs with Kronecker-factored Gauss–Newton proposals, batched over walkers.
+
+Private engine behind the ``ladder`` estimator for multilayer perceptrons
+(:mod:`slt._mlp`).  The target of every walker is the localized tempered posterior
+
+    p_t(w) ∝ exp(−t (L_n(w) − L_n(w*)) − ½ Σ_j γ_j (w_j − w*_j)²),
+
+one temperature ``t = nβ`` per walker.  A sweep updates the layers in turn.  Given the
+other layers, the loss is (for a linear downstream map exactly, otherwise to first
+order) a quadratic form in layer ``l``'s augmented weight ``Ŵ = [W, b]`` whose
+Gauss–Newton precision is Kronecker-factored (Martens & Grosse 2015):
+
+    t · E[ĥ ĥᵀ] ⊗ E[Jᵀ H J] + γ̄,
+
+with ``ĥ`` the layer's (augmented) input, ``J`` the Jacobian of the output with respect
+to the layer's pre-activation and ``H`` the loss Hessian in output space; both factors
+are diagonalised, so the precision is diagonal in the product eigenbasis.  The proposal
+is the Gaussian centred at the Newton step of that quadratic,
+
+    Ŵ' = Ŵ − G ∇U + G^{1/2} ξ,   G = (precision + damping)⁻¹,
+
+the ρ = 1 member of the preconditioned Crank–Nicolson Langevin family (Cotter et al.
+2013), accepted by Metropolis–Hastings with the precision recomputed at ``Ŵ'``.  For a
+Gaussian conditional and zero damping the proposal *is* the conditional, so on a deep
+linear network (whose layer conditionals are Gaussian, with ``E[Jᵀ H J]`` exact) the
+sampler is an exact blocked Gibbs sampler and accepts every move.  For nonlinear
+networks ``E[Jᵀ H J]`` is estimated with one random output vector per data point (the
+Monte-Carlo Fisher of K-FAC), the same vectors at ``Ŵ`` and ``Ŵ'`` so that the kernel
+stays reversible, and a Levenberg–Marquardt damping (in units of the localization, from
+10⁻¹² to 10¹⁴) is adapted per temperature and layer during burn-in towards an
+acceptance of 0.5; on a deep linear network it decays to nothing.
+
+References
+----------
+.. [1] J. Martens, R. Grosse, "Optimizing neural networks with Kronecker-factored
+   approximate curvature", ICML 2015.
+.. [2] S. L. Cotter, G. O. Roberts, A. M. Stuart, D. White, "MCMC methods for functions:
+   modifying old algorithms to make them faster", Statistical Science 28 (2013).
+.. [3] S. Geman, D. Geman, "Stochastic relaxation, Gibbs distributions, and the Bayesian
+   restoration of images", IEEE TPAMI 6 (1984).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import numpy as np
+import torch
+
+from slt._mlp import MLPSpec, augment, augmented_params, flatten_params
+from slt.errors import EstimatorDivergenceError
+
+LOSSES = ("mse", "ce")
+
+
+class SamplerRun(NamedTuple):
+    """What a ladder engine returns (T temperatures, C chains, S recorded sweeps, B blocks)."""
+
+    energy: np.ndarray        # (T, C, S): L_n(w) − L_n(w*) after each sweep past burn-in
+    burn_energy: np.ndarray   # (T, C, burn): the same during burn-in
+    acceptance: np.ndarray    # (T, B): mean acceptance per block (layer) after burn-in
+    tuning: np.ndarray        # (T, B): the adapted damping (kgibbs) or step size (pmala)
+    final: torch.Tensor       # (T, C, d): final states (flat, model order)
+    sq_dist: np.ndarray       # (T, C, S): Σ_j γ_j (w_j − w*_j)² after each sweep past burn-in
+    engine: str = "kgibbs"
+
+
+def _loss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean loss per walker: f (K, n, N)."""
+    if kind == "mse":
+        return ((f - y) ** 2).mean(dim=(1, 2))
+    K, n, N = f.shape
+    logp = torch.log_softmax(f, dim=-1)
+    return -logp.gather(-1, y.reshape(1, n, 1).expand(K, n, 1)).squeeze(-1).mean(dim=1)
+
+
+def _output_cotangent(kind: str, f: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Random output vectors v with E[v vᵀ] = H (per-example loss Hessian, up to the 1/n of the mean).
+
+    ``u`` are the common random numbers: standard normals (mse) or uniforms (ce).
+    """
+    if kind == "mse":
+        return math.sqrt(2.0 / f.shape[-1]) * u
+    p = torch.softmax(f.detach(), dim=-1)
+    idx = torch.searchsorted(torch.cumsum(p, dim=-1).clamp(max=1.0 - 1e-12).contiguous(),
+                             u.unsqueeze(-1).contiguous()).clamp(max=f.shape[-1] - 1)
+    return p - torch.zeros_like(p).scatter_(-1, idx, 1.0)
+
+
+def _mean_output_hessian(kind: str, f: torch.Tensor) -> torch.Tensor:
+    """E_x[H_x] in output space, (K, N, N): mse (2/N) I, ce E[diag p − p pᵀ]."""
+    K, n, N = f.shape
+    if kind == "mse":
+        return (2.0 / N) * torch.eye(N, dtype=f.dtype, device=f.device).expand(K, N, N)
+    p = torch.softmax(f.detach(), dim=-1)
+    return torch.diag_embed(p.mean(1)) - torch.einsum("kni,knj->kij", p, p) / n
+
+
+class _Eval(NamedTuple):
+    loss: torch.Tensor            # (K,)
+    grad: torch.Tensor            # (K, out, in + b)
+    s_val: torch.Tensor           # (K, out)
+    s_vec: torch.Tensor           # (K, out, out)
+    acts: list[torch.Tensor]      # outputs of layers l, ..., L-1
+    g_rest: tuple = ()            # gradients for layers l + 1, ..., L-1 (with_rest)
+
+
+def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+               kind: str, temps: np.ndarray, *, n_chains: int, n_sweeps: int, burn: int,
+               gamma: torch.Tensor, gen: torch.Generator, init: torch.Tensor | None = None,
+               target: float = 0.5, progress: bool = False, desc: str = "ladder",
+               callback: Callable[[int], None] | None = None) -> SamplerRun:
+    """Run the sampler; see the module docstring.
+
+    ``w_star`` (d,) and ``gamma`` (d,) are flat in the model's parameter order; ``x`` is
+    already flattened to (n, in); ``temps`` has T entries; ``init`` (T·C, d) optional.
+    """
+    from tqdm.auto import tqdm
+
+    dtype, device = w_star.dtype, w_star.device
+    T, C, L = len(temps), n_chains, spec.depth
+    K = T * C
+    n = x.shape[0]
+    t = torch.as_tensor(np.repeat(np.asarray(temps, dtype=float), C), dtype=dtype, device=device)
+    star = augmented_params(spec, model, w_star.reshape(1, -1))
+    gam = augmented_params(spec, model, gamma.reshape(1, -1))
+    gbar = [float(g[0, :, :lay.in_features].mean()) for g, lay in zip(gam, spec.layers)]
+    w0 = w_star.reshape(1, -1).expand(K, -1) if init is None else init
+    params = [p.clone() for p in augmented_params(spec, model, w0)]
+    log_damp = torch.full((T, L), math.log(1e-4), dtype=dtype, device=device)
+
+    # the first layer's input factor is shared by every walker: diagonalise it once
+    x_aug = augment(x, spec.layers[0].has_bias)
+    a0, U0 = torch.linalg.eigh(x_aug.T @ x_aug / n)
+    a0 = a0.clamp(min=0)
+
+    def downstream(l: int, z: torch.Tensor, ps: list[torch.Tensor]) -> list[torch.Tensor]:
+        acts = []
+        lay = spec.layers[l]
+        h = z if lay.activation is None else lay.activation(z)
+        acts.append(h)
+        for lay2, W2 in zip(spec.layers[l + 1:], ps[l + 1:]):
+            zz = torch.matmul(augment(h, lay2.has_bias), W2.transpose(-1, -2))
+            h = zz if lay2.activation is None else lay2.activation(zz)
+            acts.append(h)
+        return acts
+
+    def linear_factor(l: int, ps: list[torch.Tensor], f: torch.Tensor) -> torch.Tensor:
+        """E[Jᵀ H J] when the map from layer l's pre-activation to the output is linear."""
+        J = None
+        for lay2, W2 in zip(spec.layers[l + 1:], ps[l + 1:]):
+            Wm = W2[:, :, :lay2.in_features]
+            J = Wm if J is None else torch.matmul(Wm, J)
+        Hf = _mean_output_hessian(kind, f)
+        return Hf if J is None else J.transpose(-1, -2) @ Hf @ J
+
+    def evaluate(l: int, h: torch.Tensor, W: torch.Tensor, ps: list[torch.Tensor], u: torch.Tensor | None,
+                 reuse: _Eval | None = None, with_rest: bool = False) -> _Eval:
+        """Loss, gradient and output factor at ``W`` (layer ``l``, other layers ``ps``).
+
+        ``reuse`` supplies the factor when it cannot change; ``with_rest`` also returns the
+        gradients of the later layers (one backward pass gives them), which the next updates
+        reuse instead of evaluating the state again.
+        """
+        lay = spec.layers[l]
+        with torch.enable_grad():
+            Wg = W.detach().requires_grad_(True)
+            ps2 = list(ps)
+            if with_rest:
+                for j in range(l + 1, L):
+                    ps2[j] = ps[j].detach().requires_grad_(True)
+            z = torch.matmul(augment(h, lay.has_bias), Wg.transpose(-1, -2))
+            acts = downstream(l, z, ps2)
+            f = acts[-1]
+            loss = _loss(kind, f, y)
+            inputs = [Wg] + (ps2[l + 1:] if with_rest else [])
+            grads = torch.autograd.grad(loss.sum(), inputs, retain_graph=u is not None)
+            if reuse is not None:
+                s_val, s_vec = reuse.s_val, reuse.s_vec
+            else:
+                if u is None:
+                    S = linear_factor(l, ps, f.detach())
+                else:
+                    v = _output_cotangent(kind, f, u)
+                    delta, = torch.autograd.grad(f, z, grad_outputs=v)
+                    S = delta.transpose(-1, -2) @ delta / n
+                s_val, s_vec = torch.linalg.eigh(S.detach())
+                s_val = s_val.clamp(min=0)
+        return _Eval(loss.detach(), grads[0].detach(), s_val, s_vec, [a.detach() for a in acts],
+                     tuple(g.detach() for g in grads[1:]))
+
+    # cached inputs of every layer for the current state
+    def full_inputs(ps: list[torch.Tensor]) -> list[torch.Tensor]:
+        hs = [x]
+        h = x
+        for lay, W in zip(spec.layers[:-1], ps[:-1]):
+            z = torch.matmul(augment(h, lay.has_bias), W.transpose(-1, -2))
+            h = z if lay.activation is None else lay.activation(z)
+            hs.append(h)
+        return hs
+
+    with torch.no_grad():
+        hs = full_inputs(params)
+        l_star = _loss(kind, forward_all(spec, x, star), y)[0]
+    if not torch.isfinite(l_star):
+        raise EstimatorDivergenceError(f"the loss at w* is not finite ({float(l_star)})")
+
+    n_rec = n_sweeps - burn
+    energy = torch.empty((K, n_rec), dtype=dtype, device=device)
+    burn_energy = torch.empty((K, burn), dtype=dtype, device=device)
+    sq = torch.empty((K, n_rec), dtype=dtype, device=device)
+    acc_sum = torch.zeros((T, L), dtype=dtype, device=device)
+    needs_mc = [not spec.linear_after(l) for l in range(L)]
+    # with linear downstream maps everywhere (deep linear networks) every state is evaluated once:
+    # a proposal's backward pass also gives the later layers' gradients, carried to their updates
+    carrying = not any(needs_mc)
+    current_loss = None
+    for sweep in tqdm(range(n_sweeps), disable=not progress, desc=desc, leave=False):
+        carry: _Eval | None = None
+        for l, lay in enumerate(spec.layers):
+            h = hs[l]
+            if l == 0:
+                a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
+            else:
+                hh = augment(h, lay.has_bias)
+                a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
+                a = a.clamp(min=0)
+            u = None
+            if needs_mc[l]:
+                shape = (K, n, spec.layers[-1].out_features) if kind == "mse" else (K, n)
+                u = (torch.randn(shape, generator=gen, dtype=dtype, device=device) if kind == "mse"
+                     else torch.rand(shape, generator=gen, dtype=dtype, device=device))
+            W = params[l]
+            if carry is not None and not needs_mc[l]:
+                # carried from the previous update (same state): only the factor is new
+                S = linear_factor(l, params, carry.acts[-1])
+                s_val, s_vec = torch.linalg.eigh(S)
+                cur = _Eval(carry.loss, carry.g_rest[0], s_val.clamp(min=0), s_vec, carry.acts,
+                            carry.g_rest[1:])
+            else:
+                cur = evaluate(l, h, W, params, u, with_rest=carrying)
+            if not torch.isfinite(cur.loss).all():
+                k = int((~torch.isfinite(cur.loss)).nonzero()[0, 0])
+                raise EstimatorDivergenceError(
+                    f"ladder chain {k % C} (t = {float(temps[k // C]):.4g}) has a non-finite loss at sweep "
+                    f"{sweep}, layer {l}", chain=k % C, step=sweep,
+                    partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
+            tt = t.reshape(K, 1, 1)
+            # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
+            damp = gbar[l] * (1.0 + torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1))
+            P = tt * cur.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
+            D = gam[l]
+            gU = tt * cur.grad + D * (W - star[l])
+            g_rot = cur.s_vec.transpose(-1, -2) @ gU @ Ua
+            xi = torch.randn(P.shape, generator=gen, dtype=dtype, device=device)
+            step_rot = -g_rot / P + xi / torch.sqrt(P)
+            Wp = W + cur.s_vec @ step_rot @ Ua.transpose(-1, -2)
+            # with a linear downstream map and a loss Hessian independent of the state (mse), the
+            # output factor depends on the later layers only: the same at W and W'
+            same = cur if (u is None and kind == "mse") else None
+            prop = evaluate(l, h, Wp, params[:l] + [Wp] + params[l + 1:], u, reuse=same, with_rest=carrying)
+            Pp = tt * prop.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
+            gUp = tt * prop.grad + D * (Wp - star[l])
+            g_rot_p = prop.s_vec.transpose(-1, -2) @ gUp @ Ua
+            back_rot = prop.s_vec.transpose(-1, -2) @ (W - Wp) @ Ua
+            dU = (t * (cur.loss - prop.loss)
+                  + 0.5 * (D * ((W - star[l]) ** 2 - (Wp - star[l]) ** 2)).sum(dim=(1, 2)))
+            log_fwd = -0.5 * (xi ** 2).sum(dim=(1, 2)) + 0.5 * torch.log(P).sum(dim=(1, 2))
+            log_bwd = (-0.5 * (Pp * (back_rot + g_rot_p / Pp) ** 2).sum(dim=(1, 2))
+                       + 0.5 * torch.log(Pp).sum(dim=(1, 2)))
+            log_a = dU + log_bwd - log_fwd
+            log_a = torch.where(torch.isfinite(log_a) & torch.isfinite(prop.loss), log_a,
+                                torch.full_like(log_a, -math.inf))
+            accept = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
+            acc3 = accept.reshape(K, 1, 1)
+            params[l] = torch.where(acc3, Wp, W)
+            for j, (ac, ap) in enumerate(zip(cur.acts[:-1], prop.acts[:-1])):
+                hs[l + 1 + j] = torch.where(acc3, ap, ac)
+            current_loss = torch.where(accept, prop.loss, cur.loss)
+            carry = None
+            if carrying and l + 1 < L:
+                carry = _Eval(current_loss, cur.grad, cur.s_val, cur.s_vec,
+                              [torch.where(acc3, ap, ac) for ac, ap in zip(cur.acts[1:], prop.acts[1:])],
+                              tuple(torch.where(acc3, gp, gc) for gc, gp in zip(cur.g_rest, prop.g_rest)))
+            rate = torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1)
+            if sweep < burn:
+                fast = max(1, burn // 5)       # constant gain first (damping may need many decades), then decaying
+                gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
+                log_damp[:, l] = (log_damp[:, l] - 4.0 * gain * (rate - target)).clamp(min=math.log(1e-12),
+                                                                                       max=math.log(1e14))
+            else:
+                acc_sum[:, l] += rate
+        e = current_loss - l_star
+        dist = sum((g * (p - s) ** 2).sum(dim=(1, 2)) for g, p, s in zip(gam, params, star))
+        if sweep < burn:
+            burn_energy[:, sweep] = e
+        else:
+            energy[:, sweep - burn] = e
+            sq[:, sweep - burn] = dist
+        if callback is not None:
+            callback(sweep)
+    final = flatten_params(spec, model, params).reshape(T, C, -1)
+    return SamplerRun(energy.reshape(T, C, -1).cpu().numpy(), burn_energy.reshape(T, C, -1).cpu().numpy(),
+                     (acc_sum / max(n_rec, 1)).cpu().numpy(), torch.exp(log_damp).cpu().numpy(), final,
+                     sq.reshape(T, C, -1).cpu().numpy())
+
+
+def forward_all(spec: MLPSpec, x: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
+    """The network output (K, n, N) for walker-batched augmented weights."""
+    h = x
+    for lay, W in zip(spec.layers, params):
+        z = torch.matmul(augment(h, lay.has_bias), W.transpose(-1, -2))
+        h = z if lay.activation is None else lay.activation(z)
+    return h if h.ndim == 3 else h.unsqueeze(0)
