@@ -1,5 +1,6 @@
 """dynsys (see README)."""
 
+from dynsys.autodiff import Flow, Map
 from dynsys.autocorr import (AutocorrTime, TwoTimeCorrelation, ar1_series, autocorr_time,
                              autocorrelation, effective_sample_size, integrated_time,
                              two_time_correlation)
@@ -25,5 +26,5 @@ __all__: list[str] = [
     "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum",
     "ReplicateResult", "lyapunov_replicates", "paired_difference",
     "DigitsMLP", "FunctionSpaceResult", "OptimizerMap", "digits_mlp_map", "function_space_spectrum",
-    "Henon", "LinearFlow", "LinearMap", "Logistic", "Lorenz63", "Lorenz96", "StandardMap",
+    "Flow", "Map", "Henon", "LinearFlow", "LinearMap", "Logistic", "Lorenz63", "Lorenz96", "StandardMap",
 ]

@@ -70,11 +70,12 @@ class LyapunovResult(NamedTuple):
     window_edges : ndarray of int, shape (n_windows + 1,)
         Window boundaries in accumulated steps (``[0, ..., n_steps]``).
     drift : ndarray, shape (k,) or (B, k)
-        Finite-time exponent over the second half of the run minus that over the first
-        half (0 for ``-inf`` exponents): the trend of the running estimate.
+        Change of the running estimate over the last half of the run, ``lambda(n) -
+        lambda(n / 2)`` (0 for ``-inf`` exponents): its trend, what a convergence plot shows.
     drift_stderr : ndarray, shape (k,) or (B, k)
-        Its standard error from the block averages of each half (``inf`` with fewer
-        than four blocks).
+        Its standard error if the stretches were stationary (then about ``stderr``), with
+        the block variance estimated from successive differences of the block means, which
+        a smooth trend barely inflates (``inf`` with fewer than four blocks).
     """
 
     exponents: np.ndarray
@@ -482,11 +483,15 @@ class _Accumulator:
         se = _block_stderr(bsum, bsteps, dt)
         half = nb // 2
         if half >= 2:
-            lam_a = bsum[:half].sum(0) / (bsteps[:half].sum() * dt)
-            lam_b = bsum[half:2 * half].sum(0) / (bsteps[half:2 * half].sum() * dt)
-            drift = lam_b - lam_a
-            drift_se = np.hypot(_block_stderr(bsum[:half], bsteps[:half], dt),
-                                _block_stderr(bsum[half:2 * half], bsteps[half:2 * half], dt))
+            # the running estimate's change over the last half of the run, and its standard error
+            # under stationarity, with the block variance from successive differences (von
+            # Neumann), which a smooth trend barely inflates (unlike the spread of the blocks)
+            n_a, n_all = bsteps[:half].sum(), bsteps.sum()
+            drift = bsum.sum(0) / (n_all * dt) - bsum[:half].sum(0) / (n_a * dt)
+            means = bsum / (bsteps.reshape((-1,) + (1,) * len(self.lead)) * dt)
+            v = (np.diff(means, axis=0) ** 2).sum(0) / (2 * (nb - 1))
+            frac_b = (n_all - n_a) / n_all
+            drift_se = frac_b * np.sqrt(v * (1.0 / half + 1.0 / (nb - half)))
         else:
             drift = np.zeros(self.lead)
             drift_se = np.full(self.lead, np.inf)
@@ -519,8 +524,8 @@ def _warn_drift(res: LyapunovResult, stacklevel: int = 3) -> None:
     if res.batch_size is None:
         cols = [int(j) + 1 for j in np.nonzero(flags)[0]]
         j = cols[0] - 1
-        msg = (f"the running estimate of exponent(s) {cols} is still drifting: the second half of the run "
-               f"gives {res.drift[j]:+.3g} relative to the first half for exponent {cols[0]}, more than "
+        msg = (f"the running estimate of exponent(s) {cols} is still drifting: it moved by {res.drift[j]:+.3g} "
+               f"over the last half of the run for exponent {cols[0]}, more than "
                f"{DRIFT_Z:g} standard errors ({res.drift_stderr[j]:.2g}); its `stderr` assumes a stationary "
                f"sequence and understates the error. Report `windows` (finite-time exponents per window), "
                f"run longer, or use lyapunov_replicates")
@@ -827,8 +832,7 @@ class ReplicateResult(NamedTuple):
         Their replicate standard errors.
     window_edges : ndarray of int, optional
     drift : ndarray, shape (k,), optional
-        Mean over replicates of (exponent over the second half - exponent over the first
-        half): the trend of the running estimate.
+        Mean over replicates of the running estimate's change over the last half of the run.
     drift_stderr : ndarray, shape (k,), optional
         Its replicate standard error (valid for non-stationary runs such as training).
     """
@@ -988,9 +992,9 @@ def lyapunov_replicates(make_system: Any, x0: Any, n_steps: int, *, n_replicates
     if flags.any():
         j = int(np.nonzero(flags)[0][0])
         warnings.warn(f"the running estimate of exponent(s) {[int(c) + 1 for c in np.nonzero(flags)[0]]} is "
-                      f"still drifting: over {n_replicates} replicates the second half of the run gives "
-                      f"{out.drift[j]:+.3g} +- {out.drift_stderr[j]:.2g} relative to the first half for "
-                      f"exponent {j + 1}; the exponent depends on the window of the run (see `windows`)",
+                      f"still drifting: over {n_replicates} replicates it moved by {out.drift[j]:+.3g} +- "
+                      f"{out.drift_stderr[j]:.2g} over the last half of the run for exponent {j + 1}; the "
+                      f"exponent depends on the window of the run (see `windows`)",
                       RuntimeWarning, stacklevel=2)
     return out
 
