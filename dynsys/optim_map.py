@@ -359,13 +359,14 @@ class DigitsMLP(NamedTuple):
 def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", lr: float = 0.1,
                    batch_size: int = 32, n_batches: int = 1000, activation: str = "relu",
                    dtype: torch.dtype = torch.float64, seed: Any = 0, n_probe: int = 64,
-                   **hyper: Any) -> DigitsMLP:
-    """An MLP classifier on the scikit-learn digits as an optimizer map (cross-entropy loss).
+                   schedule_seed: Any = None, dataset: Any = None, **hyper: Any) -> DigitsMLP:
+    """An MLP classifier on the scikit-learn digits (or a dataset file) as an optimizer map.
 
     Parameters
     ----------
     width, depth : int
-        Hidden width and number of hidden layers (64 -> width x depth -> 10).
+        Hidden width and number of hidden layers (d -> width x depth -> classes; 64 -> ... -> 10
+        on the digits).
     optimizer, lr, **hyper
         Passed to :class:`OptimizerMap` (``momentum``, ``weight_decay``, ``betas``...).
     batch_size, n_batches : int
@@ -377,6 +378,11 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
         Seeds the initialisation (PyTorch's default ``nn.Linear`` init) and the schedule.
     n_probe : int
         Test images returned as the function-space probe set.
+    schedule_seed : int, optional
+        Seeds the batch schedule instead of `seed` (same initial weights, another batch
+        order: independent replicates of one training run).
+    dataset : str or path, optional
+        An ``.npz`` read by :func:`dynsys.data.load_dataset` instead of the digits.
 
     Returns
     -------
@@ -400,7 +406,13 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
     n_probe = check_int("n_probe", n_probe, low=1)
     check_choice("activation", activation, ("relu", "tanh"))
     gen = as_torch_generator(seed)
-    data = load_digits_tensors(seed=int(torch.randint(0, 2 ** 31, (1,), generator=gen)), dtype=dtype)
+    data_seed = int(torch.randint(0, 2 ** 31, (1,), generator=gen))
+    if dataset is None:
+        data = load_digits_tensors(seed=data_seed, dtype=dtype)
+    else:
+        from dynsys.data import load_dataset
+
+        data = load_dataset(dataset, seed=data_seed, dtype=dtype)
     act = torch.nn.ReLU if activation == "relu" else torch.nn.Tanh
     layers: list = []
     fan_in = data.X_train.shape[1]
@@ -408,7 +420,7 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
         for _ in range(depth):
             layers += [torch.nn.Linear(fan_in, width), act()]
             fan_in = width
-        layers.append(torch.nn.Linear(fan_in, 10))
+        layers.append(torch.nn.Linear(fan_in, int(data.y_train.max()) + 1))
     model = torch.nn.Sequential(*layers).to(dtype)
     with torch.no_grad():  # PyTorch's default init, drawn from our generator
         for mod in model:
@@ -418,7 +430,8 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
                 mod.bias.copy_(torch.empty_like(mod.bias).uniform_(-bound, bound, generator=gen))
     params = {k: v.detach().clone() for k, v in model.named_parameters()}
     n_train = len(data.y_train)
-    idx = torch.randint(0, n_train, (n_batches, batch_size), generator=gen)
+    sched = gen if schedule_seed is None else as_torch_generator(schedule_seed)
+    idx = torch.randint(0, n_train, (n_batches, batch_size), generator=sched)
     X, y = data.X_train, data.y_train
 
     def loss_fn(p: dict, b: torch.Tensor) -> torch.Tensor:
