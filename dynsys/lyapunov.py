@@ -743,6 +743,8 @@ def lyapunov_spectrum(system: Any, x0: Any, n_steps: int, *, k: int | None = Non
 
     bar = tqdm(total=total, disable=not progress, desc="lyapunov", leave=False)
     x_ref, Q_ref, i_ref = x, Q, 0
+    errstate = np.errstate(over="ignore", invalid="ignore")  # non-finite values are caught below
+    errstate.__enter__()
     try:
         for i in range(total):
             W = system.tangent(x, i, Q)
@@ -794,10 +796,9 @@ def lyapunov_spectrum(system: Any, x0: Any, n_steps: int, *, k: int | None = Non
                 acc.flush()
                 observe(j + 1, x, Q, acc.cum)
         bar.update(total - bar.n)
+    finally:
         bar.close()
-    except BaseException:
-        bar.close()
-        raise
+        errstate.__exit__(None, None, None)
     res = acc.finish(singular, dt, batch is not None)
     _warn_drift(res)
     return res
@@ -858,6 +859,51 @@ class ReplicateResult(NamedTuple):
     def drifting(self) -> np.ndarray:
         """True where the replicate-averaged running estimate still moves (``|drift| > DRIFT_Z se``)."""
         return LyapunovResult.drifting.fget(self)  # same rule as a single run
+
+    def plot(self, *, ax: Any = None, reference: Any = None, title: str | None = None,
+             max_lines: int = 8) -> Any:
+        """Finite-time exponents per window (mean ± 2 replicate s.e.) against the window's end.
+
+        A converged exponent is flat across the windows and inside the band of its overall
+        mean; one that is still drifting (:attr:`drifting`) says so in the legend.
+        Reference values are dashed lines of the exponent's colour, named in the legend.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if self.windows is None:
+            raise ValueError("this ReplicateResult has no windows to plot (made by paired_difference)")
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4))
+        else:
+            fig = ax.figure
+        ends = self.window_edges[1:] * self.dt
+        refs = [] if reference is None else list(np.atleast_1d(np.asarray(reference, dtype=float)))
+        flags = self.drifting
+        for j in range(min(max_lines, self.windows.shape[1])):
+            label = f"λ{j + 1} = {self.exponents[j]:.3g} ± {self.stderr[j]:.2g}"
+            if flags[j]:
+                label += f" (still drifting: {self.drift[j]:+.2g} over the last half)"
+            bars = ax.errorbar(ends, self.windows[:, j], yerr=2 * self.windows_stderr[:, j], marker="o", ms=3,
+                               capsize=2, lw=1.0, label=label)
+            c = bars[0].get_color()
+            ax.axhspan(self.exponents[j] - 2 * self.stderr[j], self.exponents[j] + 2 * self.stderr[j], color=c,
+                       alpha=0.12)
+            if j < len(refs) and np.isfinite(refs[j]):
+                ax.axhline(refs[j], ls="--", lw=0.9, color=c, label=f"reference λ{j + 1} = {refs[j]:.5g}")
+        ax.set_xlabel("end of window (time)" if self.dt != 1.0 else "end of window (steps)")
+        ax.set_ylabel("finite-time exponent per window")
+        ax.set_title((f"{title}\n" if title else "") + f"mean ± 2 s.e. over {self.n_replicates} replicates; "
+                     "bands: whole run ± 2 s.e.", fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
 
 
 def _replicate_summary(per: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
