@@ -144,6 +144,65 @@ class LyapunovResult(NamedTuple):
         return ReplicateResult(mean, se, np.array(self.exponents, dtype=float),
                                np.full(self.batch_size, -1), self.n_steps, self.dt)
 
+    def plot_against(self, values: Any, *, name: str = "parameter", reference: Any = None,
+                     max_lines: int = 4, ax: Any = None, title: str | None = None) -> Any:
+        """Bifurcation-style figure of a batched run: exponents against the swept parameter.
+
+        Parameters
+        ----------
+        values : array_like, shape (B,)
+            The parameter value of each batch member (e.g. the r of ``Logistic(r)``).
+        name : str
+            Axis label.
+        reference : array_like, shape (B,) or (B, k), optional
+            Known exponents (closed forms, cycles), drawn dashed and named in the legend.
+        max_lines : int, default 4
+            Exponents drawn.
+        ax, title : optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> from dynsys.systems import Logistic
+        >>> r = np.linspace(2.8, 4.0, 50)
+        >>> fig = lyapunov_spectrum(Logistic(r), [0.3], 2000, transient=200, progress=False).plot_against(r, name="r")
+        """
+        if self.batch_size is None:
+            raise ValueError("`plot_against` needs a batched result (one spectrum per parameter value)")
+        x = check_array("values", values, ndim=1)
+        if len(x) != self.batch_size:
+            raise ValueError(f"`values` must have one entry per batch member ({self.batch_size}), got {len(x)}")
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4))
+        else:
+            fig = ax.figure
+        order = np.argsort(x)
+        for j in range(min(max_lines, self.exponents.shape[1])):
+            lam, se = self.exponents[order, j], self.stderr[order, j]
+            line, = ax.plot(x[order], lam, lw=0.9, label=f"λ{j + 1}")
+            ok = np.isfinite(lam) & np.isfinite(se)
+            ax.fill_between(x[order][ok], (lam - 2 * se)[ok], (lam + 2 * se)[ok], color=line.get_color(), alpha=0.2)
+        if reference is not None:
+            ref = np.asarray(reference, dtype=float).reshape(self.batch_size, -1)
+            for j in range(min(max_lines, ref.shape[1])):
+                ax.plot(x[order], ref[order, j], "k--", lw=0.8, label="reference" if j == 0 else None)
+        ax.axhline(0.0, color="0.5", lw=0.6)
+        ax.set_xlabel(name)
+        ax.set_ylabel("Lyapunov exponent (± 2 s.e.)")
+        ax.set_title(title or f"exponents against {name} ({self.n_steps} steps per member, one batched run)",
+                     fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
     def plot(self, *, ax: Any = None, reference: Any = None, title: str | None = None,
              member: int | None = None) -> Any:
         """Convergence plot: running estimates against time, one line per exponent.
@@ -317,7 +376,7 @@ class _TorchOps:
 
     @staticmethod
     def as_host_bool(a):
-        return a.detach().cpu().numpy().astype(bool)
+        return np.asarray(a.detach().cpu().numpy() if _is_torch(a) else a, dtype=bool)
 
 
 def _check_system(system: Any) -> tuple[int, float]:

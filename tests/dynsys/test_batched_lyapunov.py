@@ -273,3 +273,34 @@ def test_streaming_statistics_are_consistent(n_windows, n_steps, every):
     assert r.checkpoints[-1] == n_steps and r.history.shape[1] == 2
     assert np.all(np.diff(r.window_edges) > 0) and r.window_edges[-1] == n_steps
     np.testing.assert_allclose(r.history[-1], r.exponents, atol=1e-12)
+
+
+# ------------------------------------------------------------------ optimizer maps batched over hyperparameters
+
+def test_optimizer_map_batched_over_learning_rates_and_momenta():
+    from dynsys import OptimizerMap
+
+    h = np.array([5.0, 2.0, 0.5])
+    H = torch.diag(torch.tensor(h, dtype=torch.float64))
+    loss = lambda w, b: 0.5 * w @ H @ w  # noqa: E731
+    lrs = [0.1, 0.15, 0.3]
+    m = OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], lr=lrs)
+    assert m.batch_size == 3 and m.initial_state().shape == (3, 3)
+    r = lyapunov_spectrum(m, m.initial_state(), 50, transient=100, seed=0, progress=False)
+    exact = [np.sort(np.log(np.abs(1 - lr * h)))[::-1] for lr in lrs]    # GD: ln|1 - eta h|
+    np.testing.assert_allclose(r.exponents, exact, atol=1e-9)
+    # heavy ball over a grid of momenta, member by member equal to single maps (same frame)
+    mus = [0.0, 0.5, 0.9]
+    mb = OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], optimizer="momentum", lr=0.1, momentum=mus)
+    frame = np.linalg.qr(np.random.default_rng(0).standard_normal((6, 6)))[0]
+    rb = lyapunov_spectrum(mb, mb.initial_state(), 200, transient=20, frame=frame, progress=False)
+    for i, mu in enumerate(mus):
+        m1 = OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], optimizer="momentum", lr=0.1,
+                          momentum=mu)
+        r1 = lyapunov_spectrum(m1, m1.initial_state(), 200, transient=20, frame=frame, progress=False)
+        np.testing.assert_allclose(rb.exponents[i], r1.exponents, atol=1e-10)
+    with pytest.raises(ValueError, match="one common length"):
+        OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], optimizer="momentum", lr=[0.1, 0.2],
+                     momentum=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="`lr` must be > 0"):
+        OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], lr=[0.1, -0.2])
