@@ -222,6 +222,55 @@ class Logistic(_Batchable):
     def initial_state(self) -> np.ndarray:
         return self._state([0.3])
 
+    @staticmethod
+    def exact_exponent(r: float, *, max_period: int = 64) -> float | None:
+        """The exponent of the attracting cycle at `r`, independently of the QR engine (an oracle).
+
+        Closed forms on the fixed point (``ln|2 - r|``, 1 < r < 3) and the 2-cycle
+        (``(1/2) ln|4 + 2r - r^2|``, 3 < r < 1 + sqrt 6), ``ln 2`` at r = 4; elsewhere the
+        attracting cycle of period <= `max_period` is found by iteration, refined by Newton's
+        method on ``f^p(x) = x`` and averaged, ``(1/p) sum ln|r (1 - 2 x_i)|``.  None where no
+        attracting cycle of that period is found (chaos, or too close to a bifurcation).
+
+        Examples
+        --------
+        >>> round(Logistic.exact_exponent(2.5), 6), round(Logistic.exact_exponent(3.83), 6)
+        (-0.693147, -0.369674)
+        """
+        r = check_real("r", r, low=0.0, high=4.0)
+        if 1.0 < r < 3.0:
+            return math.log(abs(2.0 - r))
+        if 3.0 < r < 1.0 + math.sqrt(6.0):
+            return 0.5 * math.log(abs(4.0 + 2.0 * r - r * r))
+        if r == 4.0:
+            return math.log(2.0)
+        x = 0.3
+        for _ in range(20_000):
+            x = r * x * (1.0 - x)
+        for p in range(1, max_period + 1):
+            y = x
+            for _ in range(p):
+                y = r * y * (1.0 - y)
+            if abs(y - x) > 1e-6:
+                continue
+            z = x
+            for _ in range(60):  # Newton on g(z) = f^p(z) - z
+                y, dy = z, 1.0
+                for _ in range(p):
+                    dy *= r * (1.0 - 2.0 * y)
+                    y = r * y * (1.0 - y)
+                if dy == 1.0:
+                    break
+                z -= (y - z) / (dy - 1.0)
+            s, y = 0.0, z
+            for _ in range(p):
+                s += math.log(abs(r * (1.0 - 2.0 * y)))
+                y = r * y * (1.0 - y)
+            if abs(y - z) < 1e-12 and s < 0:
+                return s / p
+            return None
+        return None
+
     def step(self, x: Any, t: int) -> Any:
         return self._p(self.r, x, 1) * x * (1.0 - x)
 

@@ -26,17 +26,6 @@ from dynsys.lyapunov import DRIFT_Z
 torch.set_num_threads(1)
 
 
-def _logistic_exact(r: float) -> float | None:
-    """Exponent of the attracting cycle of the logistic map where it has a closed form."""
-    if 1.0 < r < 3.0:
-        return math.log(abs(2.0 - r))
-    if 3.0 < r < 1.0 + math.sqrt(6.0):
-        return 0.5 * math.log(abs(4.0 + 2.0 * r - r * r))
-    if r == 4.0:
-        return math.log(2.0)
-    return None
-
-
 def _cycle_exponent(r: float, period: int) -> float:
     """Exponent of the attracting `period`-cycle: iterate onto it, refine by Newton on f^p(x) = x."""
     x = 0.3
@@ -60,12 +49,13 @@ def test_logistic_grid_matches_closed_forms_and_cycles():
     rs = np.concatenate([np.linspace(1.2, 2.9, 12), np.linspace(3.05, 3.4, 8), [3.5, 3.83, 3.74, 4.0]])
     res = lyapunov_spectrum(Logistic(rs), [0.3], 20_000, transient=2000, seed=0, progress=False)
     assert res.exponents.shape == (len(rs), 1) and res.history.shape[0] == len(rs)
+    cycles = {3.5: _cycle_exponent(3.5, 4), 3.83: _cycle_exponent(3.83, 3), 3.74: _cycle_exponent(3.74, 5)}
     for i, r in enumerate(rs):
-        exact = _logistic_exact(float(r))
-        if exact is None:
-            exact = {3.5: _cycle_exponent(3.5, 4), 3.83: _cycle_exponent(3.83, 3),
-                     3.74: _cycle_exponent(3.74, 5)}[float(r)]
+        exact = Logistic.exact_exponent(float(r))
+        if float(r) in cycles:         # the oracle's own cycle search agrees with the fixed-period one
+            assert abs(exact - cycles[float(r)]) < 1e-12
         assert abs(res.exponents[i, 0] - exact) < 2e-3, (r, res.exponents[i, 0], exact)
+    assert Logistic.exact_exponent(3.9) is None and Logistic.exact_exponent(1.0 + math.sqrt(8.0) - 0.01) is None
     # negative control: the grid is not a constant (a bug broadcasting one r would give one value)
     assert np.ptp(res.exponents) > 1.0
 
