@@ -272,6 +272,8 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
     if not callable(fn):
         raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
     grid, seeds = _check_grid(grid, seeds)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}")
     if not isinstance(progress, bool):
         raise TypeError(f"`progress` must be a bool, got {progress!r}")
     spec_doc = {"fn": getattr(fn, "__qualname__", type(fn).__name__), "grid": grid, "spec": spec}

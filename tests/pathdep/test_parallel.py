@@ -126,3 +126,33 @@ def test_unreachable_scheduler_is_a_clean_error(capsys):
                  "--no-progress"])
     assert code == 2
     assert "could not be reached" in capsys.readouterr().err
+
+
+def test_dask_stays_in_the_application_layer():
+    # ARCHITECTURE.md: parallel and distributed execution belongs to pathdep; the libraries stay
+    # plain functions of their inputs and a seed
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    for lib in ("dynsys", "bayes", "slt", "puzzles", "pdcheck"):
+        for path in (root / lib).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            mods = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            mods |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            assert not mods & {"dask", "distributed"}, path
+
+
+def test_pin_threads_sets_one_torch_thread_and_the_blas_variables(monkeypatch):
+    import torch
+
+    from pathdep.parallel import THREAD_ENV, pin_threads
+
+    old = torch.get_num_threads()
+    try:
+        for key in THREAD_ENV:
+            monkeypatch.delenv(key, raising=False)
+        pin_threads(1)
+        assert torch.get_num_threads() == 1
+        assert all(os.environ[k] == "1" for k in THREAD_ENV)
+    finally:
+        torch.set_num_threads(old)
