@@ -148,3 +148,31 @@ def test_sweep_command_runs_and_refuses_unknown_options(tmp_path, capsys):
     ds.close()
     code = main(["sweep", "lyapunov", "--grid", "learning_rate=0.1", "--out", str(tmp_path / "x.nc")])
     assert code == 2 and "is not an option of the 'lyapunov' experiment" in capsys.readouterr().err
+
+
+def test_builtin_dw_point_and_rlct_over_checkpoints():
+    import functools
+
+    import torch
+
+    from pathdep.sweeps import dw_point, rlct_over_checkpoints
+
+    ds = sweep(functools.partial(dw_point, width=4, copies=1, epochs=1, batch_size=128), {"eps": [0.01, 0.1]},
+               progress=False)
+    assert ds["d_w"].dims == ("eps", "seed", "step") and ds["step"].values[0] == 0
+    d0 = ds["d_w"].isel(step=0, seed=0).values          # d_w at step 0 is the perturbation size
+    np.testing.assert_allclose(d0, [0.01, 0.1], rtol=1e-4)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 2, generator=gen, dtype=torch.float64)
+    y = x @ torch.tensor([[1.0], [-0.5]], dtype=torch.float64)
+    models = []
+    for scale in (1.0, 0.9):
+        m = torch.nn.Linear(2, 1, bias=False).double()
+        with torch.no_grad():
+            m.weight.copy_(scale * torch.tensor([[1.0, -0.5]], dtype=torch.float64))
+        models.append(m)
+    r = rlct_over_checkpoints(models, (x, y), torch.nn.functional.mse_loss, n=200, method="llc", seeds=[0],
+                              progress=False, n_steps=200, burn=50, n_chains=2)
+    assert r["value"].dims == ("checkpoint", "seed") and np.all(np.isfinite(r["value"].values))
+    with pytest.raises(ValueError, match="at least one checkpoint"):
+        rlct_over_checkpoints([], (x, y), torch.nn.functional.mse_loss, n=200)
