@@ -81,8 +81,9 @@ def dask_client(jobs: int = 1, scheduler: str | None = None, *, timeout: float =
         import dask
 
         try:
-            # a task whose worker dies twice is given up (and reported), not retried forever
-            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+            # a worker's death fails its tasks at once; the runner then retries them one at a time,
+            # so a task that kills its worker is told apart from those queued behind it
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                        dashboard_address=None, scheduler_port=0,
                                        silence_logs=logging.ERROR)

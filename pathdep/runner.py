@@ -4,9 +4,9 @@ Sequentially in this process (``jobs=1``), or one task per claim on Dask worker 
 (``jobs=N`` local workers, or an existing cluster through ``scheduler``).  A claim's
 verifier sees the same :class:`Context` wherever it runs (the base seed and the mode;
 nothing depends on which worker ran it or in which order), so the report is the same
-as the sequential one apart from the timings.  A claim whose worker died (twice) or
-whose task failed to come back becomes an ERROR verdict naming the cause; the run
-never hangs on a lost worker.
+as the sequential one apart from the timings.  Claims whose worker died are run once
+more, one at a time; a claim that kills its worker by itself (or whose result cannot come
+back) becomes an ERROR verdict naming the cause; the run never hangs on a lost worker.
 """
 
 from __future__ import annotations
@@ -125,34 +125,50 @@ def _run_here(claims: list[Claim], ctx: Context, progress: bool) -> list[Outcome
 
 def _run_dask(claims: list[Claim], *, seed: int, full: bool, progress: bool, jobs: int,
               scheduler: str | None, imports: tuple[str, ...]) -> list[Outcome]:
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     from pathdep.parallel import dask_client
 
     results: dict[str, Outcome] = {}
+
+    def submit(client, item):
+        return client.submit(_remote_claim, item.id, seed, full, imports, pure=False,
+                             key=f"claim-{item.id}-{seed}-{int(full)}-{time.monotonic_ns()}")
+
+    def collect(fut, item) -> bool:
+        """Store the outcome; False when the worker was lost (the claim may only have been queued there)."""
+        try:
+            verdict, seconds, tb = fut.result()
+            results[item.id] = Outcome(item, verdict, seconds, tb)
+            return True
+        except Exception as exc:  # noqa: BLE001 - a lost worker or a failed transfer
+            results[item.id] = Outcome(item, Verdict(ERROR, None, None, "",
+                                                     f"{type(exc).__name__} on the Dask worker: {exc}"),
+                                       0.0, traceback.format_exc())
+            return not isinstance(exc, KilledWorker)
+
     with dask_client(jobs, scheduler) as client:
-        futures = {}
-        for item in claims:
-            fut = client.submit(_remote_claim, item.id, seed, full, imports, pure=False, retries=1,
-                                key=f"claim-{item.id}-{seed}-{int(full)}-{time.monotonic_ns()}")
-            futures[fut] = item
+        futures = {submit(client, item): item for item in claims}
+        lost = []
         bar = _bar(len(claims), progress)
         try:
             for fut in as_completed(list(futures)):
                 item = futures[fut]
-                try:
-                    verdict, seconds, tb = fut.result()
-                    results[item.id] = Outcome(item, verdict, seconds, tb)
-                except Exception as exc:  # noqa: BLE001 - a lost worker or a failed transfer
-                    results[item.id] = Outcome(item, Verdict(ERROR, None, None, "",
-                                                             f"{type(exc).__name__} on the Dask worker: {exc}"),
-                                               0.0, traceback.format_exc())
+                if collect(fut, item):
+                    if bar is not None:
+                        bar.set_postfix_str(item.id)
+                        bar.update(1)
+                else:
+                    lost.append(item)
+            # claims whose worker died: once more, one at a time, so that only a claim that kills
+            # its worker by itself ends as ERROR (its message names the cause)
+            for item in lost:
+                fut = submit(client, item)
+                collect(fut, item)
                 if bar is not None:
                     bar.set_postfix_str(item.id)
                     bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
-            for fut in futures:
-                fut.release()
     return [results[item.id] for item in claims]
