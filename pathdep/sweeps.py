@@ -215,11 +215,12 @@ def _unpack(npz: Any) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
     return out
 
 
-def _run_point(fn: Callable, point: dict, seed: int, parts: str | None) -> dict[str, np.ndarray]:
-    """Worker side: pinned threads, one point, written to the parts directory as it finishes."""
-    from pathdep.parallel import pin_threads
+def _run_point(fn: Callable, point: dict, seed: int, parts: str | None, pin: bool = False) -> dict[str, np.ndarray]:
+    """One point, written to the parts directory as it finishes (on a worker: one thread)."""
+    if pin:
+        from pathdep.parallel import pin_threads
 
-    pin_threads(1)
+        pin_threads(1)
     arrays = _pack(fn(**point, seed=seed))
     if parts is not None:
         _atomic_save(Path(parts) / f"{_point_key(point, seed)}.npz", arrays)
@@ -346,7 +347,7 @@ def _run_dask(fn, missing, parts, done, *, jobs, scheduler, progress) -> None:
 
     failures = []
     with dask_client(jobs, scheduler) as client:
-        futures = {client.submit(_run_point, fn, p, s, parts, pure=False, retries=1): (p, s) for p, s in missing}
+        futures = {client.submit(_run_point, fn, p, s, parts, True, pure=False, retries=1): (p, s) for p, s in missing}
         bar = _bar(len(futures), progress)
         try:
             for fut in as_completed(list(futures)):
