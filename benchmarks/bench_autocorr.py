@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from benchmarks import BenchResult, timeit
+from benchmarks import BenchResult, interleaved
 
 
 def run(quick: bool) -> list[BenchResult]:
@@ -21,16 +21,15 @@ def run(quick: bool) -> list[BenchResult]:
     results = []
     for phi in (0.5, 0.9):
         x = ar1_series(phi, n, n_series=n_series, seed=0)
-        ours, tau = timeit(lambda: integrated_time(x, quiet=True), repeat=3)
-
         def loop():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return np.array([emcee.autocorr.integrated_time(x[:, j], quiet=True)[0]
                                  for j in range(n_series)])
 
-        peer, ref = timeit(loop, repeat=1)
+        t = interleaved(lambda: integrated_time(x, quiet=True), loop, repeat=3, warmup=False)
+        tau, ref = t.ours_value, t.peer_value
         err = float(np.max(np.abs(tau - ref) / ref))
-        results.append(BenchResult(f"integrated_time, {n_series} AR(1) series x {n:.0e}, phi={phi}",
-                                   ours, "emcee loop", peer, note=f"max rel diff {err:.1e}"))
+        results.append(t.result(f"integrated_time, {n_series} AR(1) series x {n:.0e}, phi={phi}",
+                                "emcee loop", note=f"max rel diff {err:.1e}"))
     return results

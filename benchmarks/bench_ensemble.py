@@ -15,7 +15,7 @@ import copy
 import numpy as np
 import torch
 
-from benchmarks import BenchResult, timeit
+from benchmarks import BenchResult, interleaved, timeit
 
 
 def _sequential(net, params, X, y, scheds, opt_name, kw):
@@ -79,17 +79,17 @@ def run(quick: bool) -> list[BenchResult]:
             finally:
                 ensemble._mlp_spec = spec
 
-        ours, run_ = timeit(ours_fn, repeat=5)
-        peer, seq = timeit(lambda: _sequential(net, params, X, y, scheds, opt_name, kw), repeat=3)
+        t = interleaved(ours_fn, lambda: _sequential(net, params, X, y, scheds, opt_name, kw), repeat=5)
+        peer, run_, seq = t.peer_median, t.ours_value, t.peer_value
         generic, run_g = timeit(generic_fn, repeat=3)
         err = float(np.max(np.abs(run_.weights[:, -1] - seq)))
         err_g = float(np.max(np.abs(run_.weights[:, -1] - run_g.weights[:, -1])))
         arch = "-".join(str(s) for s in sizes)
         what = "own batch order per copy, " if per_copy else ""
-        results.append(BenchResult(
-            f"{n_copies} copies, MLP {arch}, {n_steps} steps, {what}{opt_name}", ours,
-            f"{n_copies} torch.optim loops", peer,
+        results.append(t.result(
+            f"{n_copies} copies, MLP {arch}, {n_steps} steps, {what}{opt_name}",
+            f"{n_copies} torch.optim loops",
             note=(f"max abs(w diff) = {err:.1e} (float32); generic vmap engine "
                   f"{generic * 1e3:.3g} ms ({peer / generic:.2g}x), diff {err_g:.1e}"),
-            extra=dict(generic=generic)))
+            generic=generic))
     return results

@@ -10,7 +10,7 @@ import math
 
 import mpmath
 
-from benchmarks import BenchResult, timeit
+from benchmarks import BenchResult, interleaved
 
 
 def _brute_force_terms_needed(digits: int) -> float:
@@ -35,24 +35,26 @@ def run(quick: bool) -> list[BenchResult]:
     if quick:
         cases = [("9", 50), ("314159", 20)]
     for excl, digits in cases:
-        t_ours, r = timeit(lambda: kempner_sum(excl, digits=digits), repeat=3)
-        t_sb, sb = timeit(lambda: kempner_sum_recurrence(excl, digits=digits), repeat=1)
+        t = interleaved(lambda: kempner_sum(excl, digits=digits),
+                        lambda: kempner_sum_recurrence(excl, digits=digits), repeat=3)
+        r, sb = t.ours_value, t.peer_value
         with mpmath.workdps(digits + 10):
             agree = abs(sb - r.value) / r.value
         note = (f"{digits} digits, bracket width {mpmath.nstr(r.width / r.lower, 2)} relative; "
                 f"recurrence differs by {mpmath.nstr(agree, 2)}")
         if excl == "9":
             note += f"; brute force would need ~10^{_brute_force_terms_needed(digits):.0f} terms"
-        results.append(BenchResult(f"kempner_sum({excl!r}, digits={digits})", t_ours,
-                                   "Schmelzer-Baillie recurrence", t_sb, note=note))
+        results.append(t.result(f"kempner_sum({excl!r}, digits={digits})", "Schmelzer-Baillie recurrence",
+                                note=note))
     # brute force: a million terms buy two digits
     n_max = 10**5 if quick else 10**6
-    t_bf, bf = timeit(lambda: kempner_partial_sum("9", n_max=n_max, dps=20), repeat=1)
-    t_ours, r = timeit(lambda: kempner_sum("9", digits=20), repeat=3)
+    t = interleaved(lambda: kempner_sum("9", digits=20), lambda: kempner_partial_sum("9", n_max=n_max, dps=20),
+                    repeat=3, warmup=False)
+    r, bf = t.ours_value, t.peer_value
     with mpmath.workdps(30):
         err = float((r.value - bf) / r.value)
-    results.append(BenchResult(f"no-9 sum: 20 digits vs brute force n <= {n_max:.0e}", t_ours,
-                               "brute-force partial sum", t_bf,
-                               note=f"brute force relative error {err:.3f} (about "
+    results.append(t.result(f"no-9 sum: 20 digits vs brute force n <= {n_max:.0e}",
+                            "brute-force partial sum",
+                            note=f"brute force relative error {err:.3f} (about "
                                     f"{-math.log10(err):.1f} digits)"))
     return results

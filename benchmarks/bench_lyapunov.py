@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from benchmarks import BenchResult, timeit
+from benchmarks import BenchResult, interleaved, timeit
 
 
 def _mlp_rows(quick: bool) -> list[BenchResult]:
@@ -77,10 +77,10 @@ def _henon_row(quick: bool) -> BenchResult | None:
         ds = lyapynov.DiscreteDS(np.array([0.1, 0.1]), 0, f, jac)
         return lyapynov.LCE(ds, 2, 1000, n, False)
 
-    t_ours, r = timeit(ours, repeat=1)
-    t_peer, lp = timeit(peer, repeat=1)
-    return BenchResult(f"Hénon spectrum, {n:,} steps", t_ours, "lyapynov 1.0.1 LCE", t_peer,
-                       note=f"ours {np.round(r.exponents, 5).tolist()} +- {np.round(r.stderr, 5).tolist()}, "
+    t = interleaved(ours, peer, repeat=3, warmup=False)
+    r, lp = t.ours_value, t.peer_value
+    return t.result(f"Hénon spectrum, {n:,} steps", "lyapynov 1.0.1 LCE",
+                    note=f"ours {np.round(r.exponents, 5).tolist()} +- {np.round(r.stderr, 5).tolist()}, "
                             f"lyapynov {np.round(lp, 5).tolist()} (Sprott: 0.41922, -1.62319)")
 
 
@@ -119,9 +119,10 @@ def _lorenz_row(quick: bool) -> BenchResult | None:
             break
         dtp /= 2
     err_peer = abs(np.sum(lp) - div)
-    return BenchResult(f"Lorenz-63 spectrum, T = {T:g}, equal sum accuracy", t_ours,
-                       f"lyapynov 1.0.1 (dt = {dtp:g})", t_peer,
-                       note=f"|sum + 13.667|: ours {err_ours:.1e} at dt = {dt}, lyapynov {err_peer:.1e} at "
+    t = interleaved(ours, lambda: peer(dtp), repeat=3, warmup=False)   # the timing, at equal accuracy
+    return t.result(f"Lorenz-63 spectrum, T = {T:g}, equal sum accuracy",
+                    f"lyapynov 1.0.1 (dt = {dtp:g})",
+                    note=f"|sum + 13.667|: ours {err_ours:.1e} at dt = {dt}, lyapynov {err_peer:.1e} at "
                             f"dt = {dtp:g}; ours {np.round(r.exponents, 3).tolist()}, lyapynov "
                             f"{np.round(lp, 3).tolist()}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from bayes import sgld
-from benchmarks import BenchResult, timeit
+from benchmarks import BenchResult, interleaved
 
 
 def _problem(n: int = 1000, seed: int = 0):
@@ -30,16 +30,16 @@ def run(quick: bool) -> list[BenchResult]:
     kw = dict(n_steps=n_steps, step_size=1e-5, beta=1 / 6.9, n=1000, localization=100.0,
               batch_size=100, progress=False)
     out = []
-    t_vec, _ = timeit(lambda: sgld(loss, w0, data, n_chains=8, seed=0, **kw), repeat=2)
-    t_seq, _ = timeit(lambda: [sgld(loss, w0, data, n_chains=1, seed=c, **kw) for c in range(8)], repeat=2)
-    out.append(BenchResult(f"SGLD 8 chains x {n_steps} steps, 12-param model, batch 100", t_vec,
-                           "8 sequential chains", t_seq, note="same code, n_chains=1 eight times"))
+    t = interleaved(lambda: sgld(loss, w0, data, n_chains=8, seed=0, **kw),
+                    lambda: [sgld(loss, w0, data, n_chains=1, seed=c, **kw) for c in range(8)], repeat=3)
+    out.append(t.result(f"SGLD 8 chains x {n_steps} steps, 12-param model, batch 100",
+                        "8 sequential chains", note="same code, n_chains=1 eight times"))
     pot = lambda w: (w[..., 0] ** 2) * (w[..., 1] ** 4)  # noqa: E731
     kw2 = dict(n_steps=n_steps, step_size=1e-4, beta=1 / 6.9, n=1000, localization=1.0, progress=False)
-    t_vec2, _ = timeit(lambda: sgld(pot, torch.zeros(2, dtype=torch.float64), n_chains=8, seed=0,
-                                    vectorized=True, **kw2), repeat=2)
-    t_seq2, _ = timeit(lambda: [sgld(pot, torch.zeros(2, dtype=torch.float64), n_chains=1, seed=c,
-                                     vectorized=True, **kw2) for c in range(8)], repeat=2)
-    out.append(BenchResult(f"SGLD 8 chains x {n_steps} steps, 2-d potential w1^2 w2^4", t_vec2,
-                           "8 sequential chains", t_seq2, note="vectorized potential"))
+    t2 = interleaved(lambda: sgld(pot, torch.zeros(2, dtype=torch.float64), n_chains=8, seed=0,
+                                  vectorized=True, **kw2),
+                     lambda: [sgld(pot, torch.zeros(2, dtype=torch.float64), n_chains=1, seed=c,
+                                   vectorized=True, **kw2) for c in range(8)], repeat=3)
+    out.append(t2.result(f"SGLD 8 chains x {n_steps} steps, 2-d potential w1^2 w2^4",
+                         "8 sequential chains", note="vectorized potential"))
     return out

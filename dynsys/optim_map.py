@@ -49,9 +49,14 @@ class OptimizerMap:
         The batch schedule b: ``batches[t % len(batches)]`` for a sequence (the
         schedule repeats), or ``batches(t)`` for a callable; ``t`` is the step index.
     optimizer : {"sgd", "momentum", "nesterov", "adam"}, default "sgd"
-    lr : float
-        Learning rate (keyword-only, required).
-    momentum, dampening, weight_decay, betas, eps
+    lr : float or sequence of float
+        Learning rate (keyword-only, required).  A sequence makes a batch of maps, one
+        per value, run together (``torch.func.vmap``): states are then (B, dim) and
+        :func:`dynsys.lyapunov_spectrum` returns one spectrum per learning rate.
+    momentum : float or sequence of float, default 0
+        As in :class:`torch.optim.SGD`; a sequence batches over momenta (broadcast
+        against `lr`).
+    dampening, weight_decay, betas, eps
         As in :class:`torch.optim.SGD` / :class:`torch.optim.Adam`.
 
     Attributes
@@ -103,8 +108,28 @@ class OptimizerMap:
                  eps: float = 1e-8) -> None:
         if not callable(loss_fn):
             raise TypeError(f"`loss_fn` must be callable, got {type(loss_fn).__name__}")
+        lrs, moms = np.atleast_1d(np.asarray(lr, dtype=object)), np.atleast_1d(np.asarray(momentum, dtype=object))
+        batched = np.ndim(lr) > 0 or np.ndim(momentum) > 0
+        if batched:
+            if lrs.ndim != 1 or moms.ndim != 1 or min(len(lrs), len(moms)) < 1:
+                raise ValueError("`lr` and `momentum` must be numbers or 1-D sequences (one per batch member), "
+                                 f"got {lr!r} and {momentum!r}")
+            n = max(len(lrs), len(moms))
+            if {len(lrs), len(moms)} - {1, n}:
+                raise ValueError(f"`lr` and `momentum` sequences must have one common length, got {len(lrs)} "
+                                 f"and {len(moms)}")
+            lrs, moms = np.broadcast_to(lrs, (n,)), np.broadcast_to(moms, (n,))
+            for i in range(n):
+                check_hyper(optimizer, lr=lrs[i], momentum=moms[i], dampening=dampening,
+                            weight_decay=weight_decay, betas=betas, eps=eps)
+            lr, momentum = float(lrs[0]), float(moms[0])
         self.hyper = check_hyper(optimizer, lr=lr, momentum=momentum, dampening=dampening,
                                  weight_decay=weight_decay, betas=betas, eps=eps)
+        #: Batch size when `lr` or `momentum` is a sequence (one map per value), else None.
+        self.batch_size = len(lrs) if batched else None
+        self.batched = batched
+        self._lrs = np.array(lrs, dtype=float) if batched else None
+        self._moms = np.array(moms, dtype=float) if batched else None
         self.optimizer = optimizer
         if isinstance(params, torch.Tensor):
             leaves = {"": params}
@@ -168,9 +193,11 @@ class OptimizerMap:
         return self._batches[t % len(self._batches)]
 
     def initial_state(self) -> torch.Tensor:
-        """Weights from `params` followed by the optimizer buffers as PyTorch starts them (zeros)."""
+        """Weights from `params` followed by the optimizer buffers as PyTorch starts them (zeros);
+        shape (batch_size, dim) for a batch of maps."""
         bufs = init_state(self.optimizer, self._w0)
-        return torch.cat([self._w0, *bufs]) if bufs else self._w0.clone()
+        x = torch.cat([self._w0, *bufs]) if bufs else self._w0.clone()
+        return x if self.batch_size is None else x.expand(self.batch_size, -1).clone()
 
     def split(self, state: torch.Tensor) -> tuple[Any, tuple]:
         """``(params, buffers)`` from a flat state: params in the caller's structure."""
@@ -179,10 +206,11 @@ class OptimizerMap:
         bufs = tuple(self._tree(state[n * (i + 1): n * (i + 2)]) for i in range(self._n_buffers))
         return self._tree(w), bufs
 
-    def update(self, state: torch.Tensor, t: int, batch: Any = _NO_BATCH) -> torch.Tensor:
+    def update(self, state: torch.Tensor, t: int, batch: Any = _NO_BATCH, **override: Any) -> torch.Tensor:
         """The pure update on the flat state (differentiable; used by ``step`` and ``tangent``).
 
-        `batch` defaults to the schedule's batch for step `t`.
+        `batch` defaults to the schedule's batch for step `t`; `override` replaces
+        hyperparameters (``lr``, ``momentum``; scalars or 0-d tensors, as under ``vmap``).
         """
         if batch is _NO_BATCH:
             batch = self.batch(t)
@@ -190,25 +218,36 @@ class OptimizerMap:
         w = state[:n]
         bufs = tuple(state[n * (i + 1): n * (i + 2)] for i in range(self._n_buffers))
         g = self._grad(w, batch)
-        w_new, bufs_new = update(self.optimizer, w, g, bufs, t, validate=False, **self.hyper)
+        w_new, bufs_new = update(self.optimizer, w, g, bufs, t, validate=False, **{**self.hyper, **override})
         return torch.cat([w_new, *bufs_new]) if bufs_new else w_new
 
+    def _members(self, fn: Callable, state: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+        """`fn(state, *extra, lr=..., momentum=...)` for one map, or vmapped over a batch of maps."""
+        if self.batch_size is None:
+            return fn(state, *extra)
+        lr = torch.as_tensor(self._lrs, dtype=state.dtype, device=state.device)
+        mu = torch.as_tensor(self._moms, dtype=state.dtype, device=state.device)
+        if state.ndim == 1:
+            state = state.expand(self.batch_size, -1)
+        extra = tuple(e if e.ndim == 3 else e.expand(self.batch_size, *e.shape) for e in extra)
+        return vmap(lambda s, *a: fn(s, *a[:-2], lr=a[-2], momentum=a[-1]))(state, *extra, lr, mu)
+
     def step(self, state: torch.Tensor, t: int) -> torch.Tensor:
-        """One optimizer step from the flat state (PyTorch's rule exactly)."""
-        return self.update(state.detach(), t)
+        """One optimizer step from the flat state (PyTorch's rule exactly); (B, dim) for a batch."""
+        batch = self.batch(t)
+        return self._members(lambda s, **h: self.update(s, t, batch, **h), state.detach())
 
     def tangent(self, state: torch.Tensor, t: int, V: torch.Tensor) -> torch.Tensor:
-        """``J(state, t) @ V`` for V of shape (dim, k), by vmapped forward-over-reverse JVPs."""
+        """``J(state, t) @ V`` for V of shape (dim, k) (or (B, dim, k)), by vmapped forward-over-reverse JVPs."""
         batch = self.batch(t)
-        state = state.detach()
 
-        def f(z: torch.Tensor) -> torch.Tensor:
-            return self.update(z, t, batch)
+        def member(s: torch.Tensor, Vm: torch.Tensor, **h: Any) -> torch.Tensor:
+            def f(z: torch.Tensor) -> torch.Tensor:
+                return self.update(z, t, batch, **h)
 
-        def one(v: torch.Tensor) -> torch.Tensor:
-            return jvp(f, (state,), (v,))[1]
+            return vmap(lambda v: jvp(f, (s,), (v,))[1], in_dims=1, out_dims=1)(Vm)
 
-        return vmap(one, in_dims=1, out_dims=1)(V)
+        return self._members(member, state.detach(), V)
 
     def tangent_loop(self, state: torch.Tensor, t: int, V: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`tangent` but one JVP per column in a Python loop (for benchmarks)."""
@@ -359,13 +398,14 @@ class DigitsMLP(NamedTuple):
 def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", lr: float = 0.1,
                    batch_size: int = 32, n_batches: int = 1000, activation: str = "relu",
                    dtype: torch.dtype = torch.float64, seed: Any = 0, n_probe: int = 64,
-                   **hyper: Any) -> DigitsMLP:
-    """An MLP classifier on the scikit-learn digits as an optimizer map (cross-entropy loss).
+                   schedule_seed: Any = None, dataset: Any = None, **hyper: Any) -> DigitsMLP:
+    """An MLP classifier on the scikit-learn digits (or a dataset file) as an optimizer map.
 
     Parameters
     ----------
     width, depth : int
-        Hidden width and number of hidden layers (64 -> width x depth -> 10).
+        Hidden width and number of hidden layers (d -> width x depth -> classes; 64 -> ... -> 10
+        on the digits).
     optimizer, lr, **hyper
         Passed to :class:`OptimizerMap` (``momentum``, ``weight_decay``, ``betas``...).
     batch_size, n_batches : int
@@ -377,6 +417,11 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
         Seeds the initialisation (PyTorch's default ``nn.Linear`` init) and the schedule.
     n_probe : int
         Test images returned as the function-space probe set.
+    schedule_seed : int, optional
+        Seeds the batch schedule instead of `seed` (same initial weights, another batch
+        order: independent replicates of one training run).
+    dataset : str or path, optional
+        An ``.npz`` read by :func:`dynsys.data.load_dataset` instead of the digits.
 
     Returns
     -------
@@ -400,7 +445,13 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
     n_probe = check_int("n_probe", n_probe, low=1)
     check_choice("activation", activation, ("relu", "tanh"))
     gen = as_torch_generator(seed)
-    data = load_digits_tensors(seed=int(torch.randint(0, 2 ** 31, (1,), generator=gen)), dtype=dtype)
+    data_seed = int(torch.randint(0, 2 ** 31, (1,), generator=gen))
+    if dataset is None:
+        data = load_digits_tensors(seed=data_seed, dtype=dtype)
+    else:
+        from dynsys.data import load_dataset
+
+        data = load_dataset(dataset, seed=data_seed, dtype=dtype)
     act = torch.nn.ReLU if activation == "relu" else torch.nn.Tanh
     layers: list = []
     fan_in = data.X_train.shape[1]
@@ -408,7 +459,7 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
         for _ in range(depth):
             layers += [torch.nn.Linear(fan_in, width), act()]
             fan_in = width
-        layers.append(torch.nn.Linear(fan_in, 10))
+        layers.append(torch.nn.Linear(fan_in, int(data.y_train.max()) + 1))
     model = torch.nn.Sequential(*layers).to(dtype)
     with torch.no_grad():  # PyTorch's default init, drawn from our generator
         for mod in model:
@@ -418,7 +469,8 @@ def digits_mlp_map(*, width: int = 64, depth: int = 1, optimizer: str = "sgd", l
                 mod.bias.copy_(torch.empty_like(mod.bias).uniform_(-bound, bound, generator=gen))
     params = {k: v.detach().clone() for k, v in model.named_parameters()}
     n_train = len(data.y_train)
-    idx = torch.randint(0, n_train, (n_batches, batch_size), generator=gen)
+    sched = gen if schedule_seed is None else as_torch_generator(schedule_seed)
+    idx = torch.randint(0, n_train, (n_batches, batch_size), generator=sched)
     X, y = data.X_train, data.y_train
 
     def loss_fn(p: dict, b: torch.Tensor) -> torch.Tensor:

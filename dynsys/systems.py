@@ -29,20 +29,23 @@ def _is_torch(x: Any) -> bool:
     return type(x).__module__.startswith("torch")
 
 
-def _stack(x: Any, parts: list) -> Any:
+def _stack(x: Any, parts: list, axis: int = -1) -> Any:
+    """Stack state components (``axis=-1``) or tangent rows (``axis=-2``), numpy or torch."""
     if _is_torch(x):
         import torch
 
-        return torch.stack(parts)
-    return np.array(parts)
+        return torch.stack(parts, dim=axis)
+    if np.ndim(parts[0]) == (0 if axis == -1 else 1):  # unbatched: stacking along the first axis
+        return np.array(parts)
+    return np.stack(parts, axis=axis)
 
 
-def _roll(a: Any, shift: int) -> Any:
+def _roll(a: Any, shift: int, axis: int = -1) -> Any:
     if _is_torch(a):
         import torch
 
-        return torch.roll(a, shifts=shift, dims=0)
-    return np.roll(a, shift, axis=0)
+        return torch.roll(a, shifts=shift, dims=axis)
+    return np.roll(a, shift, axis=axis)
 
 
 def _cos(a: Any) -> Any:
@@ -51,6 +54,52 @@ def _cos(a: Any) -> Any:
 
 def _sin(a: Any) -> Any:
     return a.sin() if _is_torch(a) else np.sin(a)
+
+
+def _param(name: str, value: Any, **bounds: Any) -> float | np.ndarray:
+    """A scalar parameter as a float, or a 1-D array of them (a batch of systems)."""
+    if np.ndim(value) == 0:
+        return check_real(name, value.item() if hasattr(value, "item") else value, **bounds)
+    arr = check_array(name, value, ndim=1, min_size=1)
+    for v in (arr.min(), arr.max()):
+        check_real(name, float(v), **bounds)
+    return arr.copy()
+
+
+def _batch_of(**params: Any) -> int | None:
+    """The common length of the array parameters (None when all are scalars)."""
+    sizes = {name: len(v) for name, v in params.items() if isinstance(v, np.ndarray)}
+    if not sizes:
+        return None
+    if len(set(sizes.values())) > 1:
+        raise ValueError(f"array parameters must have one common length (one entry per batch member), "
+                         f"got lengths {sizes}")
+    return next(iter(sizes.values()))
+
+
+class _Params:
+    """Parameters of a (possibly batched) system, cast to the library, dtype and device of a state.
+
+    Scalars stay Python floats; arrays of shape (B,) become ``(B, 1, ..., 1)`` with as many
+    trailing unit axes as asked, so that they broadcast against per-component slices
+    ``x[..., i]`` (shape (B,)) or tangent rows ``V[..., i, :]`` (shape (B, k)).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict = {}
+
+    def get(self, value: Any, like: Any, trailing: int = 0) -> Any:
+        if not isinstance(value, np.ndarray):
+            return value
+        if _is_torch(like):
+            key = (id(value), trailing, like.dtype, like.device)
+            if key not in self._cache:
+                import torch
+
+                self._cache[key] = torch.as_tensor(value, dtype=like.dtype, device=like.device).reshape(
+                    (-1,) + (1,) * trailing)
+            return self._cache[key]
+        return value.reshape((-1,) + (1,) * trailing)
 
 
 class _Matrix:
@@ -71,12 +120,33 @@ class _Matrix:
         return self._cache[key]
 
 
-class Henon:
+class _Batchable:
+    """What the classic systems share: states ``(..., dim)``, tangent frames ``(..., dim, k)``.
+
+    Every parameter may be a scalar or a 1-D array (one value per batch member); a leading
+    batch axis on the state (and frame) is carried through ``step`` and ``tangent``, so
+    :func:`dynsys.lyapunov_spectrum` runs B systems (or B initial conditions) at once.
+    """
+
+    batched = True  # step/tangent accept leading batch axes
+    batch_size: int | None = None
+    _P: _Params
+
+    def _p(self, value: Any, like: Any, trailing: int = 0) -> Any:
+        return self._P.get(value, like, trailing)
+
+    def _state(self, x: list[float]) -> np.ndarray:
+        x0 = np.array(x, dtype=float)
+        return x0 if self.batch_size is None else np.tile(x0, (self.batch_size, 1))
+
+
+class Henon(_Batchable):
     """The Hénon map (x, y) -> (1 - a x^2 + y, b x).
 
     Parameters
     ----------
-    a, b : float, default 1.4, 0.3
+    a, b : float or 1-D array, default 1.4, 0.3
+        Arrays (of one common length B) give a batch of B maps.
 
     Notes
     -----
@@ -92,28 +162,41 @@ class Henon:
     --------
     >>> Henon().step(np.array([0.0, 0.0]), 0).tolist()
     [1.0, 0.0]
+    >>> Henon(a=[1.0, 1.4]).step(np.zeros((2, 2)), 0).shape   # a batch of two maps
+    (2, 2)
     """
 
     dim = 2
     dt = 1.0
 
-    def __init__(self, a: float = 1.4, b: float = 0.3) -> None:
-        self.a = check_real("a", a)
-        self.b = check_real("b", b)
-        self.reference = (0.41922, -1.62319) if (self.a, self.b) == (1.4, 0.3) else None
+    def __init__(self, a: Any = 1.4, b: Any = 0.3) -> None:
+        self.a = _param("a", a)
+        self.b = _param("b", b)
+        self.batch_size = _batch_of(a=self.a, b=self.b)
+        self._P = _Params()
+        std = self.batch_size is None and (self.a, self.b) == (1.4, 0.3)
+        self.reference = (0.41922, -1.62319) if std else None
 
     def initial_state(self) -> np.ndarray:
-        return np.array([0.1, 0.1])
+        return self._state([0.1, 0.1])
 
     def step(self, x: Any, t: int) -> Any:
-        return _stack(x, [1.0 - self.a * x[0] * x[0] + x[1], self.b * x[0]])
+        x0, x1 = x[..., 0], x[..., 1]
+        return _stack(x, [1.0 - self._p(self.a, x) * x0 * x0 + x1, self._p(self.b, x) * x0])
 
     def tangent(self, x: Any, t: int, V: Any) -> Any:
-        return _stack(V, [-2.0 * self.a * x[0] * V[0] + V[1], self.b * V[0]])
+        V0, V1 = V[..., 0, :], V[..., 1, :]
+        return _stack(V, [-2.0 * self._p(self.a, V, 1) * x[..., 0, None] * V0 + V1,
+                          self._p(self.b, V, 1) * V0], axis=-2)
 
 
-class Logistic:
+class Logistic(_Batchable):
     """The logistic map x -> r x (1 - x).
+
+    Parameters
+    ----------
+    r : float or 1-D array in [0, 4], default 4.0
+        An array gives a batch of maps (a bifurcation diagram in one run).
 
     Notes
     -----
@@ -123,30 +206,87 @@ class Logistic:
     --------
     >>> float(Logistic(4.0).step(np.array([0.25]), 0)[0])
     0.75
+    >>> Logistic([2.0, 4.0]).step(np.array([0.25]), 0).ravel().tolist()
+    [0.375, 0.75]
     """
 
     dim = 1
     dt = 1.0
 
-    def __init__(self, r: float = 4.0) -> None:
-        self.r = check_real("r", r, low=0.0, high=4.0)
-        self.reference = (math.log(2.0),) if self.r == 4.0 else None
+    def __init__(self, r: Any = 4.0) -> None:
+        self.r = _param("r", r, low=0.0, high=4.0)
+        self.batch_size = _batch_of(r=self.r)
+        self._P = _Params()
+        self.reference = (math.log(2.0),) if self.batch_size is None and self.r == 4.0 else None
 
     def initial_state(self) -> np.ndarray:
-        return np.array([0.3])
+        return self._state([0.3])
+
+    @staticmethod
+    def exact_exponent(r: float, *, max_period: int = 64) -> float | None:
+        """The exponent of the attracting cycle at `r`, independently of the QR engine (an oracle).
+
+        Closed forms on the fixed point (``ln|2 - r|``, 1 < r < 3) and the 2-cycle
+        (``(1/2) ln|4 + 2r - r^2|``, 3 < r < 1 + sqrt 6), ``ln 2`` at r = 4; elsewhere the
+        attracting cycle of period <= `max_period` is found by iteration, refined by Newton's
+        method on ``f^p(x) = x`` and averaged, ``(1/p) sum ln|r (1 - 2 x_i)|``.  None where no
+        attracting cycle of that period is found (chaos, or too close to a bifurcation).
+
+        Examples
+        --------
+        >>> round(Logistic.exact_exponent(2.5), 6), round(Logistic.exact_exponent(3.83), 6)
+        (-0.693147, -0.369674)
+        """
+        r = check_real("r", r, low=0.0, high=4.0)
+        if 1.0 < r < 3.0:
+            return math.log(abs(2.0 - r))
+        if 3.0 < r < 1.0 + math.sqrt(6.0):
+            return 0.5 * math.log(abs(4.0 + 2.0 * r - r * r))
+        if r == 4.0:
+            return math.log(2.0)
+        x = 0.3
+        for _ in range(20_000):
+            x = r * x * (1.0 - x)
+        for p in range(1, max_period + 1):
+            y = x
+            for _ in range(p):
+                y = r * y * (1.0 - y)
+            if abs(y - x) > 1e-6:
+                continue
+            z = x
+            for _ in range(60):  # Newton on g(z) = f^p(z) - z
+                y, dy = z, 1.0
+                for _ in range(p):
+                    dy *= r * (1.0 - 2.0 * y)
+                    y = r * y * (1.0 - y)
+                if dy == 1.0:
+                    break
+                z -= (y - z) / (dy - 1.0)
+            s, y = 0.0, z
+            for _ in range(p):
+                s += math.log(abs(r * (1.0 - 2.0 * y)))
+                y = r * y * (1.0 - y)
+            if abs(y - z) < 1e-12 and s < 0:
+                return s / p
+            return None
+        return None
 
     def step(self, x: Any, t: int) -> Any:
-        return self.r * x * (1.0 - x)
+        return self._p(self.r, x, 1) * x * (1.0 - x)
 
     def tangent(self, x: Any, t: int, V: Any) -> Any:
-        return (self.r * (1.0 - 2.0 * x[0])) * V
+        return (self._p(self.r, V, 2) * (1.0 - 2.0 * x[..., 0, None, None])) * V
 
 
-class StandardMap:
+class StandardMap(_Batchable):
     """The Chirikov standard map on the torus, state (theta, p).
 
     p' = p + K sin(theta), theta' = theta + p', both mod 2 pi.  Area-preserving
     (det J = 1), so the two exponents sum to 0 and are ``(lambda, -lambda)``.
+
+    Parameters
+    ----------
+    K : float or 1-D array, default 6.0
 
     References
     ----------
@@ -163,26 +303,41 @@ class StandardMap:
     dim = 2
     dt = 1.0
 
-    def __init__(self, K: float = 6.0) -> None:
-        self.K = check_real("K", K)
+    def __init__(self, K: Any = 6.0) -> None:
+        self.K = _param("K", K)
+        self.batch_size = _batch_of(K=self.K)
+        self._P = _Params()
         self.reference = None
 
     def initial_state(self) -> np.ndarray:
-        return np.array([1.0, 0.5])
+        return self._state([1.0, 0.5])
 
     def step(self, x: Any, t: int) -> Any:
         two_pi = 2.0 * math.pi
-        p = (x[1] + self.K * _sin(x[0])) % two_pi
-        return _stack(x, [(x[0] + p) % two_pi, p])
+        p = (x[..., 1] + self._p(self.K, x) * _sin(x[..., 0])) % two_pi
+        return _stack(x, [(x[..., 0] + p) % two_pi, p])
 
     def tangent(self, x: Any, t: int, V: Any) -> Any:
-        kc = self.K * _cos(x[0])
-        dp = kc * V[0] + V[1]
-        return _stack(V, [V[0] + dp, dp])
+        kc = self._p(self.K, V, 1) * _cos(x[..., 0, None])
+        dp = kc * V[..., 0, :] + V[..., 1, :]
+        return _stack(V, [V[..., 0, :] + dp, dp], axis=-2)
 
 
-class LinearMap:
+def _square(name: str, A: Any) -> np.ndarray:
+    A = check_array(name, A, ndim=(2, 3))
+    if A.shape[-1] != A.shape[-2] or A.shape[-1] < 1 or A.shape[0] < 1:
+        raise ValueError(f"`{name}` must be a non-empty square matrix (or a stack of them, "
+                         f"shape (B, n, n)), got shape {A.shape}")
+    return A
+
+
+class LinearMap(_Batchable):
     """The linear map x -> A x; its exponents are log|eigenvalues of A| (A diagonalisable).
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n) or (B, n, n)
+        A stack of B matrices gives a batch of maps.
 
     Examples
     --------
@@ -193,31 +348,36 @@ class LinearMap:
     dt = 1.0
 
     def __init__(self, A: Any) -> None:
-        A = check_array("A", A, ndim=2)
-        if A.shape[0] != A.shape[1] or A.shape[0] < 1:
-            raise ValueError(f"`A` must be a non-empty square matrix, got shape {A.shape}")
+        A = _square("A", A)
         self._A = _Matrix(A)
-        self.dim = A.shape[0]
+        self.dim = A.shape[-1]
+        self.batch_size = A.shape[0] if A.ndim == 3 else None
+        self._P = _Params()
         eig = np.abs(np.linalg.eigvals(A))
         with np.errstate(divide="ignore"):
-            self.reference = tuple(np.sort(np.log(eig))[::-1])
+            logs = np.sort(np.log(eig), axis=-1)[..., ::-1]
+        self.reference = tuple(logs) if A.ndim == 2 else None
 
     @property
     def A(self) -> np.ndarray:
         return self._A.A
 
     def initial_state(self) -> np.ndarray:
-        return np.ones(self.dim)
+        return self._state([1.0] * self.dim)
 
     def step(self, x: Any, t: int) -> Any:
-        return self._A.like(x) @ x
+        return (self._A.like(x) @ x[..., None])[..., 0]
 
     def tangent(self, x: Any, t: int, V: Any) -> Any:
         return self._A.like(V) @ V
 
 
-class _Flow:
-    """Base for autonomous flows dx/dt = f(x): RK4 for the state and the variational equation."""
+class _Flow(_Batchable):
+    """Base for autonomous flows dx/dt = f(x): RK4 for the state and the variational equation.
+
+    Subclasses define ``rhs(x)`` and ``jac_vec(x, V)`` on states ``(..., dim)`` and frames
+    ``(..., dim, k)``.  :func:`dynsys.Flow` builds one from a vector field alone.
+    """
 
     dt = 0.01
 
@@ -262,6 +422,11 @@ class LinearFlow(_Flow):
     Its time-``dt`` map is ``LinearMap(expm(A dt))`` (up to the RK4 error), whose
     exponents per step divided by ``dt`` are the same numbers.
 
+    Parameters
+    ----------
+    A : array_like, shape (n, n) or (B, n, n)
+    dt : float, default 0.01
+
     Examples
     --------
     >>> f = LinearFlow(np.diag([1.0, -1.0]), dt=0.01)
@@ -270,19 +435,19 @@ class LinearFlow(_Flow):
     """
 
     def __init__(self, A: Any, *, dt: float = 0.01) -> None:
-        A = check_array("A", A, ndim=2)
-        if A.shape[0] != A.shape[1] or A.shape[0] < 1:
-            raise ValueError(f"`A` must be a non-empty square matrix, got shape {A.shape}")
+        A = _square("A", A)
         self._A = _Matrix(A)
-        self.dim = A.shape[0]
+        self.dim = A.shape[-1]
+        self.batch_size = A.shape[0] if A.ndim == 3 else None
+        self._P = _Params()
         self.dt = check_positive("dt", dt)
-        self.reference = tuple(np.sort(np.linalg.eigvals(A).real)[::-1])
+        self.reference = tuple(np.sort(np.linalg.eigvals(A).real)[::-1]) if A.ndim == 2 else None
 
     def initial_state(self) -> np.ndarray:
-        return np.ones(self.dim)
+        return self._state([1.0] * self.dim)
 
     def rhs(self, x: Any) -> Any:
-        return self._A.like(x) @ x
+        return (self._A.like(x) @ x[..., None])[..., 0]
 
     def jac_vec(self, x: Any, V: Any) -> Any:
         return self._A.like(V) @ V
@@ -292,6 +457,12 @@ class Lorenz63(_Flow):
     """The Lorenz (1963) flow, integrated by RK4 with step `dt`.
 
     dx/dt = sigma (y - x), dy/dt = x (rho - z) - y, dz/dt = x y - beta z.
+
+    Parameters
+    ----------
+    sigma, rho, beta : float or 1-D array, default 10, 28, 8/3
+        Arrays (one common length B) give a batch of flows, e.g. a sweep over rho.
+    dt : float, default 0.01
 
     Notes
     -----
@@ -310,35 +481,48 @@ class Lorenz63(_Flow):
 
     dim = 3
 
-    def __init__(self, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0, *,
+    def __init__(self, sigma: Any = 10.0, rho: Any = 28.0, beta: Any = 8.0 / 3.0, *,
                  dt: float = 0.01) -> None:
-        self.sigma = check_real("sigma", sigma)
-        self.rho = check_real("rho", rho)
-        self.beta = check_real("beta", beta)
+        self.sigma = _param("sigma", sigma)
+        self.rho = _param("rho", rho)
+        self.beta = _param("beta", beta)
+        self.batch_size = _batch_of(sigma=self.sigma, rho=self.rho, beta=self.beta)
+        self._P = _Params()
         self.dt = check_positive("dt", dt)
-        std = (self.sigma, self.rho, self.beta) == (10.0, 28.0, 8.0 / 3.0)
+        std = self.batch_size is None and (self.sigma, self.rho, self.beta) == (10.0, 28.0, 8.0 / 3.0)
         self.reference = (0.9056, 0.0, -14.5723) if std else None
 
     @property
-    def divergence(self) -> float:
-        """Trace of the Jacobian, -(sigma + 1 + beta): the sum of the exponents."""
-        return -(self.sigma + 1.0 + self.beta)
+    def divergence(self) -> Any:
+        """Trace of the Jacobian, -(sigma + 1 + beta): the sum of the exponents (array when batched)."""
+        d = -(np.asarray(self.sigma) + 1.0 + np.asarray(self.beta))
+        return float(d) if self.batch_size is None else np.broadcast_to(d, (self.batch_size,)).copy()
 
     def initial_state(self) -> np.ndarray:
-        return np.array([1.0, 1.0, 1.0])
+        return self._state([1.0, 1.0, 1.0])
 
     def rhs(self, x: Any) -> Any:
-        return _stack(x, [self.sigma * (x[1] - x[0]), x[0] * (self.rho - x[2]) - x[1],
-                          x[0] * x[1] - self.beta * x[2]])
+        s, r, b = (self._p(v, x) for v in (self.sigma, self.rho, self.beta))
+        x0, x1, x2 = x[..., 0], x[..., 1], x[..., 2]
+        return _stack(x, [s * (x1 - x0), x0 * (r - x2) - x1, x0 * x1 - b * x2])
 
     def jac_vec(self, x: Any, V: Any) -> Any:
-        return _stack(V, [self.sigma * (V[1] - V[0]),
-                          (self.rho - x[2]) * V[0] - V[1] - x[0] * V[2],
-                          x[1] * V[0] + x[0] * V[1] - self.beta * V[2]])
+        s, r, b = (self._p(v, V, 1) for v in (self.sigma, self.rho, self.beta))
+        x0, x1, x2 = x[..., 0, None], x[..., 1, None], x[..., 2, None]
+        V0, V1, V2 = V[..., 0, :], V[..., 1, :], V[..., 2, :]
+        return _stack(V, [s * (V1 - V0), (r - x2) * V0 - V1 - x0 * V2,
+                          x1 * V0 + x0 * V1 - b * V2], axis=-2)
 
 
 class Lorenz96(_Flow):
     """The Lorenz (1996) model dx_i/dt = (x_{i+1} - x_{i-2}) x_{i-1} - x_i + F, cyclic.
+
+    Parameters
+    ----------
+    n : int, default 40
+        Number of sites (>= 4).
+    F : float or 1-D array, default 8.0
+    dt : float, default 0.01
 
     Notes
     -----
@@ -355,9 +539,11 @@ class Lorenz96(_Flow):
     [0.0, 0.0, 0.0, 0.0, 0.0]
     """
 
-    def __init__(self, n: int = 40, F: float = 8.0, *, dt: float = 0.01) -> None:
+    def __init__(self, n: int = 40, F: Any = 8.0, *, dt: float = 0.01) -> None:
         self.dim = check_int("n", n, low=4)
-        self.F = check_real("F", F)
+        self.F = _param("F", F)
+        self.batch_size = _batch_of(F=self.F)
+        self._P = _Params()
         self.dt = check_positive("dt", dt)
         self.reference = None
 
@@ -366,14 +552,14 @@ class Lorenz96(_Flow):
         return -float(self.dim)
 
     def initial_state(self) -> np.ndarray:
-        x = np.full(self.dim, self.F)
-        x[0] += 0.01
+        x = np.repeat(np.asarray(self.F, dtype=float)[..., None], self.dim, axis=-1)
+        x[..., 0] += 0.01
         return x
 
     def rhs(self, x: Any) -> Any:
-        return (_roll(x, -1) - _roll(x, 2)) * _roll(x, 1) - x + self.F
+        return (_roll(x, -1) - _roll(x, 2)) * _roll(x, 1) - x + self._p(self.F, x, 1)
 
     def jac_vec(self, x: Any, V: Any) -> Any:
-        xm1 = _roll(x, 1)[:, None]
-        dx = (_roll(x, -1) - _roll(x, 2))[:, None]
-        return (_roll(V, -1) - _roll(V, 2)) * xm1 + dx * _roll(V, 1) - V
+        xm1 = _roll(x, 1)[..., :, None]
+        dx = (_roll(x, -1) - _roll(x, 2))[..., :, None]
+        return (_roll(V, -1, -2) - _roll(V, 2, -2)) * xm1 + dx * _roll(V, 1, -2) - V

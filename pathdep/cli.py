@@ -54,7 +54,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         except ImportError as exc:
             raise UsageError(f"--import {mod}: {exc}") from None
     load_builtin().select(args.patterns)  # validate patterns before any work
-    outcomes = runner.run(args.patterns, seed=args.seed, full=args.full, progress=not args.no_progress)
+    outcomes = runner.run(args.patterns, seed=args.seed, full=args.full, progress=not args.no_progress,
+                          jobs=args.jobs, scheduler=args.scheduler, imports=args.imports or ())
     if args.markdown:
         print(report.markdown_table(outcomes), end="")
     elif args.json:
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--import", dest="imports", action="append", metavar="MODULE",
                    help="import a module that registers more claims (repeatable)")
+    from pathdep.commands._options import add_parallel_options
+
+    add_parallel_options(p, what="claims")
     p.set_defaults(func=_cmd_verify)
 
     import pathdep.commands as commands

@@ -1,4 +1,13 @@
-"""Run claims: each verifier in isolation, an error in one never hides the others."""
+"""Run claims: each verifier in isolation, an error in one never hides the others.
+
+Sequentially in this process (``jobs=1``), or one task per claim on Dask worker processes
+(``jobs=N`` local workers, or an existing cluster through ``scheduler``).  A claim's
+verifier sees the same :class:`Context` wherever it runs (the base seed and the mode;
+nothing depends on which worker ran it or in which order), so the report is the same
+as the sequential one apart from the timings.  Claims whose worker died are run once
+more, one at a time; a claim that kills its worker by itself (or whose result cannot come
+back) becomes an ERROR verdict naming the cause; the run never hangs on a lost worker.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from pathdep.claims.registry import Claim, Context, load_builtin
 from pathdep.claims.verdict import ERROR, Verdict
@@ -38,17 +47,69 @@ def run_claim(item: Claim, ctx: Context) -> Outcome:
     return Outcome(item, verdict, time.perf_counter() - t0, tb)
 
 
-def run(patterns: Iterable[str] | None = None, *, seed: int = 0, full: bool = False,
-        progress: bool = True) -> list[Outcome]:
-    """Run the registered claims matching `patterns` (all when empty)."""
-    claims = load_builtin().select(patterns)
-    ctx = Context(seed=seed, full=full, progress=False)
-    outcomes = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+def _remote_claim(claim_id: str, seed: int, full: bool, imports: Sequence[str]) -> tuple[Verdict, float, str]:
+    """Worker side: import the claims, run one, send back (verdict, seconds, traceback).
 
-        bar = tqdm(total=len(claims), desc="claims", unit="claim", leave=False)
+    The Claim itself stays on the client (its verifier is often a function named ``_``,
+    which pickle cannot find by name); only the verdict travels.
+    """
+    import importlib
+
+    from pathdep.parallel import pin_threads
+
+    pin_threads(1)
+    for mod in imports:
+        importlib.import_module(mod)
+    item = load_builtin()[claim_id]
+    out = run_claim(item, Context(seed=seed, full=full, progress=False))
+    return out.verdict, out.seconds, out.traceback
+
+
+def run(patterns: Iterable[str] | None = None, *, seed: int = 0, full: bool = False,
+        progress: bool = True, jobs: int = 1, scheduler: str | None = None,
+        imports: Sequence[str] = ()) -> list[Outcome]:
+    """Run the registered claims matching `patterns` (all when empty).
+
+    Parameters
+    ----------
+    patterns : iterable of str, optional
+        Globs or id prefixes (see :meth:`Registry.select`).
+    seed : int, default 0
+        Base seed given to every verifier.
+    full : bool, default False
+    progress : bool, default True
+        A progress bar over completed claims.
+    jobs : int, default 1
+        1: run here, one claim after the other.  N > 1: a local Dask cluster of N worker
+        processes with one thread each.
+    scheduler : str, optional
+        Address of a running Dask scheduler; overrides `jobs`.
+    imports : sequence of str
+        Modules that register more claims; imported on the workers too.
+
+    Returns
+    -------
+    list of Outcome
+        In registration order, whatever order the claims finished in.
+    """
+    claims = load_builtin().select(patterns)
+    if jobs == 1 and scheduler is None:
+        return _run_here(claims, Context(seed=seed, full=full, progress=False), progress)
+    return _run_dask(claims, seed=seed, full=full, progress=progress, jobs=jobs, scheduler=scheduler,
+                     imports=tuple(imports))
+
+
+def _bar(total: int, progress: bool):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="claims", unit="claim", leave=False)
+
+
+def _run_here(claims: list[Claim], ctx: Context, progress: bool) -> list[Outcome]:
+    outcomes = []
+    bar = _bar(len(claims), progress)
     try:
         for item in claims:
             if bar is not None:
@@ -60,3 +121,54 @@ def run(patterns: Iterable[str] | None = None, *, seed: int = 0, full: bool = Fa
         if bar is not None:
             bar.close()
     return outcomes
+
+
+def _run_dask(claims: list[Claim], *, seed: int, full: bool, progress: bool, jobs: int,
+              scheduler: str | None, imports: tuple[str, ...]) -> list[Outcome]:
+    from distributed import KilledWorker, as_completed
+
+    from pathdep.parallel import dask_client
+
+    results: dict[str, Outcome] = {}
+
+    def submit(client, item):
+        return client.submit(_remote_claim, item.id, seed, full, imports, pure=False,
+                             key=f"claim-{item.id}-{seed}-{int(full)}-{time.monotonic_ns()}")
+
+    def collect(fut, item) -> bool:
+        """Store the outcome; False when the worker was lost (the claim may only have been queued there)."""
+        try:
+            verdict, seconds, tb = fut.result()
+            results[item.id] = Outcome(item, verdict, seconds, tb)
+            return True
+        except Exception as exc:  # noqa: BLE001 - a lost worker or a failed transfer
+            results[item.id] = Outcome(item, Verdict(ERROR, None, None, "",
+                                                     f"{type(exc).__name__} on the Dask worker: {exc}"),
+                                       0.0, traceback.format_exc())
+            return not isinstance(exc, KilledWorker)
+
+    with dask_client(jobs, scheduler) as client:
+        futures = {submit(client, item): item for item in claims}
+        lost = []
+        bar = _bar(len(claims), progress)
+        try:
+            for fut in as_completed(list(futures)):
+                item = futures[fut]
+                if collect(fut, item):
+                    if bar is not None:
+                        bar.set_postfix_str(item.id)
+                        bar.update(1)
+                else:
+                    lost.append(item)
+            # claims whose worker died: once more, one at a time, so that only a claim that kills
+            # its worker by itself ends as ERROR (its message names the cause)
+            for item in lost:
+                fut = submit(client, item)
+                collect(fut, item)
+                if bar is not None:
+                    bar.set_postfix_str(item.id)
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+    return [results[item.id] for item in claims]

@@ -1,4 +1,4 @@
-"""``pathdep perturb-run``: note 000's perturbation experiment on the digits, end to end."""
+"""``pathdep perturb-run``: note 000's perturbation experiment on the digits (or a dataset file), end to end."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ def _run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ValueError(f"`--out` must be a directory name, got {args.out!r}")
     torch.set_num_threads(args.threads)
-    res = run_experiment(hidden=tuple(args.hidden), init=args.init, kind=args.kind, eps=args.eps,
+    data = {}
+    if args.data is not None:
+        from dynsys.data import load_dataset
+
+        d = load_dataset(args.data, seed=args.seed)
+        data = dict(X=d.X_train, y=d.y_train, X_test=d.X_test, y_test=d.y_test)
+    res = run_experiment(**data, hidden=tuple(args.hidden), init=args.init, kind=args.kind, eps=args.eps,
                          n_copies=args.copies, sampler=args.sampler, optimizer=args.optimizer,
                          lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
                          n_epochs=args.epochs, batch_size=args.batch_size,
@@ -60,6 +66,9 @@ def register(subparsers) -> None:
                     "and perturbed copies trained with the identical batch schedule (one vmapped "
                     "ensemble); writes result.npz and one figure per metric, with growth-law fits "
                     "of the first epoch and the rest.")
+    p.add_argument("--data", default=None, metavar="NPZ",
+                   help="dataset file (.npz with X, y and optionally X_test, y_test; e.g. MNIST, see "
+                        "dynsys.data) instead of scikit-learn's digits")
     p.add_argument("--eps", type=float, nargs="+", default=[0.01, 0.1, 1.0], help="perturbation sizes")
     p.add_argument("--kind", default="init", choices=["init", "lr", "momentum", "weight_decay",
                                                        "batch_order"])
