@@ -104,7 +104,7 @@ EXPERIMENTS: dict[str, Callable[..., dict]] = {"lyapunov": lyapunov_point, "dw":
 
 
 def rlct_over_checkpoints(models: Sequence[Any], data: Any, loss_fn: Callable, *, n: int,
-                          method: str = "llc", seeds: Sequence[int] = (0,), store: str | os.PathLike | None = None,
+                          method: str = "ladder", seeds: Sequence[int] = (0,), store: str | os.PathLike | None = None,
                           jobs: int = 1, scheduler: str | None = None, progress: bool = True,
                           **options: Any) -> Any:
     """Lambda-hat of each checkpoint (a list of torch models, e.g. saved along training).
@@ -113,7 +113,8 @@ def rlct_over_checkpoints(models: Sequence[Any], data: Any, loss_fn: Callable, *
     method=method, seed=seed, progress=False, **options)`` at the checkpoint's own
     parameters; the Dataset has dims ``checkpoint`` (0, 1, ...) and ``seed`` with variables
     ``value`` and ``stderr``.  ``plot_sweep(ds, "value")`` draws lambda-hat against the
-    checkpoint with error bars.
+    checkpoint with error bars.  In one process, :func:`slt.estimate_rlct_checkpoints` does
+    the same and keeps every estimate's diagnostics.
     """
     models = list(models)
     if not models:
