@@ -189,7 +189,7 @@ class RLCTEstimate(NamedTuple):
 
 # --------------------------------------------------------------------------- checks
 
-def _check_potential(potential: Any, w_star: Any) -> tuple[Callable, torch.Tensor, float]:
+def _check_potential(potential: Any, w_star: Any, check_minimum: bool = True) -> tuple[Callable, torch.Tensor, float]:
     if not callable(potential):
         raise TypeError(f"`potential` must be a callable K(w), got {type(potential).__name__}")
     if not isinstance(w_star, torch.Tensor):
@@ -197,14 +197,40 @@ def _check_potential(potential: Any, w_star: Any) -> tuple[Callable, torch.Tenso
     w_star = w_star.detach().to(F64).reshape(-1)
     if w_star.numel() < 1 or not torch.isfinite(w_star).all():
         raise ValueError(f"`w_star` must be a finite vector with at least one component, got {w_star}")
-    with torch.no_grad():
-        k0 = potential(w_star.unsqueeze(0))
+    try:
+        with torch.enable_grad():
+            w0 = w_star.unsqueeze(0).requires_grad_(True)
+            k0 = potential(w0)
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+        raise ValueError(f"`potential` cannot be evaluated at `w_star` (d = {w_star.numel()}): "
+                         f"{type(exc).__name__}: {exc}; check the length of `w_star`") from None
     if not isinstance(k0, torch.Tensor) or k0.shape != (1,):
         raise ValueError("`potential` must be batched over leading dimensions: K(w) for w of shape (1, d) "
                          f"must have shape (1,), got {getattr(k0, 'shape', type(k0).__name__)}")
-    k_star = float(k0[0])
+    k_star = float(k0[0].detach())
     if not math.isfinite(k_star):
         raise ValueError(f"`potential` is not finite at `w_star` (K(w*) = {k_star})")
+    if not k0.requires_grad:
+        raise ValueError("`potential` does not depend on w through torch operations (no gradient at `w_star`): "
+                         "the samplers need K(w) written in torch")
+    # w* must be a (local) minimum: probe random directions at two small radii (and wider for a constant K)
+    gen = torch.Generator().manual_seed(12345)
+    u = torch.randn(32, w_star.numel(), generator=gen, dtype=F64)
+    u = u / u.norm(dim=1, keepdim=True)
+    scale = 1.0 + float(w_star.abs().max())
+    with torch.no_grad():
+        probe = torch.cat([potential(w_star + r * scale * u) for r in (1e-3, 1e-2)])
+        wide = torch.cat([potential(w_star + r * scale * u) for r in (0.1, 1.0)])
+    if not torch.isfinite(probe).any():
+        raise ValueError("`potential` is not finite anywhere near `w_star`")
+    tol = 1e-9 * (1.0 + abs(k_star))
+    if check_minimum and float(probe.nan_to_num(nan=math.inf).min()) < k_star - tol:
+        raise ValueError(f"`w_star` is not a minimum of `potential`: K(w* + δ) = "
+                         f"{float(probe.nan_to_num(nan=math.inf).min()):.6g} < K(w*) = {k_star:.6g} "
+                         "(the learning coefficient is defined at a minimum, K >= K(w*) nearby)")
+    both = torch.cat([probe, wide])
+    if bool((both[torch.isfinite(both)] == k_star).all()):
+        raise ValueError("`potential` is constant near `w_star`: there is no learning coefficient to estimate")
     return potential, w_star, k_star
 
 
@@ -460,7 +486,9 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
     seed : int, numpy or torch Generator, optional
     progress : bool, default True
     **options
-        Common: ``localization`` (γ, default 1.0), ``n_chains`` (8).
+        Common: ``localization`` (γ, default 1.0), ``n_chains`` (8), ``check_minimum`` (True:
+        refuse a ``w_star`` that is not a local minimum of K; False when K is an empirical loss
+        and ``w_star`` a teacher parameter, which need not minimise the sample's loss).
         ``llc``: ``n`` (1000), ``beta`` (1/ln n), ``n_steps`` (5000), ``burn`` (1000),
         ``sampler`` ("tempered": replica-exchange MALA on rungs t = 1 ... nβ, the estimate read
         at the top rung; "sgld" or "mala": :func:`bayes.sgld` at nβ alone, as Lau et al.),
@@ -496,9 +524,19 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
     """
     t0 = time.perf_counter()
     method = check_choice("method", method, METHODS)
-    potential, w_star, k_star = _check_potential(potential, w_star)
+    potential, w_star, k_star = _check_potential(potential, w_star,
+                                                 bool(options.pop("check_minimum", True)))
     if prior is not None and not callable(prior):
         raise TypeError(f"`prior` must be a callable log density or None, got {type(prior).__name__}")
+    if prior is not None:
+        try:
+            with torch.no_grad():
+                lp0 = prior(w_star.unsqueeze(0))
+        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+            raise ValueError(f"`prior` cannot be evaluated at `w_star`: {type(exc).__name__}: {exc}") from None
+        if not isinstance(lp0, torch.Tensor) or lp0.shape != (1,) or not torch.isfinite(lp0).all():
+            raise ValueError(f"`prior` must return a finite log density of shape (1,) at `w_star` (shape (1, d)), "
+                             f"got {lp0!r}")
     gamma = check_positive("localization", options.pop("localization", 1.0), allow_zero=prior is not None)
     n_chains = check_int("n_chains", options.pop("n_chains", 8), low=2)
     gen = as_torch_generator(seed)
@@ -511,8 +549,10 @@ def estimate_rlct(potential: Callable[[torch.Tensor], torch.Tensor], w_star: Any
 
 
 def _pop_common_steps(options: dict, n_steps: int, burn: int) -> tuple[int, int]:
+    default_steps = n_steps
     n_steps = check_int("n_steps", options.pop("n_steps", n_steps), low=2)
-    burn = check_int("burn", options.pop("burn", burn), low=0, high=n_steps - 1)
+    # without an explicit burn-in, the default fraction of the chain
+    burn = check_int("burn", options.pop("burn", burn * n_steps // default_steps), low=0, high=n_steps - 1)
     return n_steps, burn
 
 
@@ -529,6 +569,11 @@ def _llc_potential(potential, w_star, k_star, prior, gamma, n_chains, gen, progr
     n_steps, burn = _pop_common_steps(options, 5000, 1000)
     sampler = check_choice("sampler", options.pop("sampler", "tempered"), ("tempered", "sgld", "mala"))
     step_size = options.pop("step_size", None)
+    if step_size is not None:
+        step_size = check_positive("step_size", step_size)
+        if sampler == "tempered":
+            raise ValueError("`step_size` applies to sampler='sgld' or 'mala'; the default sampler ('tempered') "
+                             "adapts its own step sizes")
     want_exact = bool(options.pop("exact_target", True))
     _no_more(options)
     t = n * beta
@@ -588,6 +633,10 @@ def _ladder_estimate(potential, w_star, k_star, prior, gamma, n_chains, gen, pro
     n = check_real("n", options.pop("n", 1000), low=2.0)
     n_blocks = check_int("n_blocks", options.pop("n_blocks", 4), low=2)
     _no_more(options)
+    n_rungs = int(math.ceil(math.log(t_max / t_min) / math.log(ratio))) + 1
+    if n_rungs > 400:
+        raise ValueError(f"`t_max` = {t_max:g}, `t_min` = {t_min:g} and `ratio` = {ratio:g} make {n_rungs} rungs "
+                         "(at most 400): raise `ratio` or narrow [t_min, t_max]")
     temps = _ladder(t_min, t_max, ratio)
     ell = np.log(temps)
     if thr is None:
@@ -716,7 +765,7 @@ def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_
         ``ladder``: ``beta_max`` ("auto": 1 for a negative log-likelihood such as the
         cross-entropy; for the mean squared error over N outputs N/(2σ̂²), the Bayes posterior
         of the Gaussian model with the residual variance σ̂² at w*, see
-        :func:`slt.ladder.auto_beta_max`), ``n_temps`` (5), ``span`` (100: t from nβ_max/span
+        :func:`slt.ladder.auto_beta_max`; capped so that nβ_max <= 1e10, 1e6 in float32), ``n_temps`` (5), ``span`` (100: t from nβ_max/span
         to nβ_max), ``temps`` (explicit ladder), ``localization`` (γ = 1e-3, in units of
         each parameter tensor's mean square at w*), ``n_chains`` (4), ``n_sweeps`` (600 Gibbs
         sweeps; 4000 MALA steps), ``burn`` (a quarter), ``multiplicity`` (None: chosen by
@@ -857,4 +906,4 @@ def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_
     options.setdefault("t_max", float(n))
     options.setdefault("fit_min", 10.0)
     return estimate_rlct(empirical, w_star, method="multitemp", seed=gen, progress=progress,
-                         localization=gamma, n_chains=n_chains, n=n, **options)
+                         localization=gamma, n_chains=n_chains, n=n, check_minimum=False, **options)

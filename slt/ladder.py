@@ -283,14 +283,19 @@ def _compress_linear(spec, kind: str | None, x: torch.Tensor, y: torch.Tensor):
     return r, q.transpose(0, 1) @ y, m / n
 
 
+#: Largest top temperature t = nβ_max of the automatic ladder: (float32, float64).
+T_MAX_AUTO = (1e6, 1e10)
+
+
 def auto_beta_max(loss_fn: Callable, y: torch.Tensor, l_star: float) -> float:
     """The top inverse temperature of the default ladder.
 
     For the mean squared error over ``N`` outputs, ``t L_n`` is the negative log-likelihood
     of a Gaussian model with noise variance ``σ²`` at ``t = nN/(2σ²)``: β_max = N/(2σ̂²), the
     Bayes posterior of that model with ``σ̂² = L_n(w*)`` the residual mean square at ``w*``
-    (floored at 10⁻⁶ of the mean square of the targets, 10⁻³ in single precision, so that a
-    noiseless teacher gets a cold but finite top rung).  For any other loss (a negative
+    (floored at 10⁻⁴ of the mean square of the targets, 10⁻² in single precision, so that a
+    noiseless teacher gets a cold but finite top rung: colder rungs only add round-off to the
+    Metropolis ratios, which then reject more).  For any other loss (a negative
     log-likelihood such as the cross-entropy) β_max = 1, the Bayes posterior.
 
     Examples
@@ -305,7 +310,7 @@ def auto_beta_max(loss_fn: Callable, y: torch.Tensor, l_star: float) -> float:
     if loss_kind(loss_fn) != "mse" or not y.is_floating_point():
         return 1.0
     scale = float(y.detach().pow(2).mean())
-    floor = (1e-6 if y.dtype == torch.float64 else 1e-3) * (scale if scale > 0 else 1.0)
+    floor = (1e-4 if y.dtype == torch.float64 else 1e-2) * (scale if scale > 0 else 1.0)
     n_out = y[0].numel() if y.ndim > 1 else 1
     return n_out / (2.0 * max(l_star, floor))
 
@@ -353,7 +358,9 @@ def estimate_ladder(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, lo
     t0 = time.perf_counter()
     beta_max = options.pop("beta_max", "auto")
     if beta_max == "auto":
-        beta_max = auto_beta_max(loss_fn, y, l_star)
+        # and t = nβ at most T_MAX_AUTO: colder rungs only add round-off (curvatures t·H against the
+        # localization γ exceed the precision of the eigendecompositions, and the acceptance drops)
+        beta_max = min(auto_beta_max(loss_fn, y, l_star), T_MAX_AUTO[y.dtype == torch.float64] / n)
     beta_max = check_positive("beta_max", beta_max)
     n_temps = check_int("n_temps", options.pop("n_temps", 5), low=2, high=50)
     span = check_real("span", options.pop("span", 100.0), low=1.5, high=1e12)

@@ -157,7 +157,7 @@ def deep_linear_network(widths: Sequence[int], rank: int, *, n: int = 10_000, no
     Raises
     ------
     ValueError, TypeError
-        Bad widths, rank, sizes or options.
+        Bad widths, rank, sizes or options; more than 10⁹ parameters or 2²⁸ numbers of data.
 
     Examples
     --------
@@ -181,6 +181,10 @@ def deep_linear_network(widths: Sequence[int], rank: int, *, n: int = 10_000, no
         raise ValueError(f"`widths` must have at least 2 entries (input and output), got {ws}")
     r = check_int("rank", rank, low=1, high=min(ws))
     n = check_int("n", n, low=1)
+    n_params = sum(a * b for a, b in zip(ws[:-1], ws[1:]))
+    if n_params > 10 ** 9 or n * (ws[0] + ws[-1]) > 2 ** 28:
+        raise ValueError(f"deep_linear_network: {n_params} parameters and n = {n} points of {ws[0]} + {ws[-1]} "
+                         f"numbers exceed the limits (10^9 parameters, 2^28 data numbers = 2 GiB in float64)")
     noise = check_positive("noise", noise, allow_zero=True)
     inputs = check_choice("inputs", inputs, ("uniform", "normal"))
     if not isinstance(singular_values, (tuple, list)) or len(singular_values) != 2:
