@@ -123,15 +123,23 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     K = T * C
     n = x.shape[0]
     t = torch.as_tensor(np.repeat(np.asarray(temps, dtype=float), C), dtype=dtype, device=device)
-    star = augmented_params(spec, model, w_star.reshape(1, -1))
-    gam = augmented_params(spec, model, gamma.reshape(1, -1))
+    # the bias column in the weights' scale (c = scale of b / scale of W, read off the localization
+    # γ ∝ 1/scale²): the proposals then commute with rescalings of W and b by different factors
+    raw_gam = augmented_params(spec, model, gamma.reshape(1, -1))
+    cs = [math.sqrt(float(g[0, :, :lay.in_features].mean()) / float(g[0, :, lay.in_features].mean()))
+          if lay.has_bias else 1.0 for g, lay in zip(raw_gam, spec.layers)]
+    star = augmented_params(spec, model, w_star.reshape(1, -1), cs)
+    gam = [g.clone() for g in raw_gam]
+    for g, lay, c in zip(gam, spec.layers, cs):
+        if lay.has_bias:
+            g[:, :, lay.in_features] *= c * c          # γ_b (b − b*)² = γ_b c² (b/c − b*/c)²
     gbar = [float(g[0, :, :lay.in_features].mean()) for g, lay in zip(gam, spec.layers)]
     w0 = w_star.reshape(1, -1).expand(K, -1) if init is None else init
-    params = [p.clone() for p in augmented_params(spec, model, w0)]
+    params = [p.clone() for p in augmented_params(spec, model, w0, cs)]
     log_damp = torch.full((T, L), math.log(1e-4), dtype=dtype, device=device)
 
     # the first layer's input factor is shared by every walker: diagonalise it once
-    x_aug = augment(x, spec.layers[0].has_bias)
+    x_aug = augment(x, spec.layers[0].has_bias, cs[0])
     a0, U0 = torch.linalg.eigh(x_aug.T @ x_aug / n)
     a0 = a0.clamp(min=0)
 
@@ -140,8 +148,8 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         lay = spec.layers[l]
         h = z if lay.activation is None else lay.activation(z)
         acts.append(h)
-        for lay2, W2 in zip(spec.layers[l + 1:], ps[l + 1:]):
-            zz = torch.matmul(augment(h, lay2.has_bias), W2.transpose(-1, -2))
+        for j, (lay2, W2) in enumerate(zip(spec.layers[l + 1:], ps[l + 1:]), start=l + 1):
+            zz = torch.matmul(augment(h, lay2.has_bias, cs[j]), W2.transpose(-1, -2))
             h = zz if lay2.activation is None else lay2.activation(zz)
             acts.append(h)
         return acts
@@ -170,7 +178,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             if with_rest:
                 for j in range(l + 1, L):
                     ps2[j] = ps[j].detach().requires_grad_(True)
-            z = torch.matmul(augment(h, lay.has_bias), Wg.transpose(-1, -2))
+            z = torch.matmul(augment(h, lay.has_bias, cs[l]), Wg.transpose(-1, -2))
             acts = downstream(l, z, ps2)
             f = acts[-1]
             loss = _loss(kind, f, y)
@@ -194,15 +202,15 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     def full_inputs(ps: list[torch.Tensor]) -> list[torch.Tensor]:
         hs = [x]
         h = x
-        for lay, W in zip(spec.layers[:-1], ps[:-1]):
-            z = torch.matmul(augment(h, lay.has_bias), W.transpose(-1, -2))
+        for i, (lay, W) in enumerate(zip(spec.layers[:-1], ps[:-1])):
+            z = torch.matmul(augment(h, lay.has_bias, cs[i]), W.transpose(-1, -2))
             h = z if lay.activation is None else lay.activation(z)
             hs.append(h)
         return hs
 
     with torch.no_grad():
         hs = full_inputs(params)
-        l_star = _loss(kind, forward_all(spec, x, star), y)[0]
+        l_star = _loss(kind, forward_all(spec, x, star, cs), y)[0]
     if not torch.isfinite(l_star):
         raise EstimatorDivergenceError(f"the loss at w* is not finite ({float(l_star)})")
 
@@ -223,7 +231,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             if l == 0:
                 a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
             else:
-                hh = augment(h, lay.has_bias)
+                hh = augment(h, lay.has_bias, cs[l])
                 a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
                 a = a.clamp(min=0)
             u = None
@@ -300,16 +308,18 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             sq[:, sweep - burn] = dist
         if callback is not None:
             callback(sweep)
-    final = flatten_params(spec, model, params).reshape(T, C, -1)
+    final = flatten_params(spec, model, params, cs).reshape(T, C, -1)
     return SamplerRun(energy.reshape(T, C, -1).cpu().numpy(), burn_energy.reshape(T, C, -1).cpu().numpy(),
                      (acc_sum / max(n_rec, 1)).cpu().numpy(), torch.exp(log_damp).cpu().numpy(), final,
                      sq.reshape(T, C, -1).cpu().numpy())
 
 
-def forward_all(spec: MLPSpec, x: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
+def forward_all(spec: MLPSpec, x: torch.Tensor, params: list[torch.Tensor],
+                bias_scale: list[float] | None = None) -> torch.Tensor:
     """The network output (K, n, N) for walker-batched augmented weights."""
     h = x
-    for lay, W in zip(spec.layers, params):
-        z = torch.matmul(augment(h, lay.has_bias), W.transpose(-1, -2))
+    for i, (lay, W) in enumerate(zip(spec.layers, params)):
+        c = 1.0 if bias_scale is None else bias_scale[i]
+        z = torch.matmul(augment(h, lay.has_bias, c), W.transpose(-1, -2))
         h = z if lay.activation is None else lay.activation(z)
     return h if h.ndim == 3 else h.unsqueeze(0)

@@ -103,8 +103,14 @@ def parse_mlp(model: torch.nn.Module) -> MLPSpec | None:
     return MLPSpec(tuple(layers), flatten)
 
 
-def augmented_params(spec: MLPSpec, model: torch.nn.Module, w: torch.Tensor) -> list[torch.Tensor]:
-    """Split flat parameter vectors ``w`` (K, d) (model order) into augmented weights (K, out, in + b)."""
+def augmented_params(spec: MLPSpec, model: torch.nn.Module, w: torch.Tensor,
+                     bias_scale: list[float] | None = None) -> list[torch.Tensor]:
+    """Split flat parameter vectors ``w`` (K, d) (model order) into augmented weights (K, out, in + b).
+
+    With ``bias_scale`` (one ``c`` per layer) the bias column holds ``b / c`` (the input column then
+    holds ``c``, see :func:`augment`), so that ``[W, b/c]`` has one scale when ``c`` is the ratio of
+    the bias's scale to the weight's.
+    """
     params = dict(model.named_parameters())
     order = [nm for nm, _ in model.named_parameters()]
     offsets, i = {}, 0
@@ -118,27 +124,30 @@ def augmented_params(spec: MLPSpec, model: torch.nn.Module, w: torch.Tensor) -> 
         W = w[:, a:a + n].reshape(K, lay.out_features, lay.in_features)
         if lay.has_bias:
             a, n = offsets[lay.names[1]]
-            W = torch.cat([W, w[:, a:a + n].reshape(K, lay.out_features, 1)], dim=2)
+            c = 1.0 if bias_scale is None else bias_scale[len(out)]
+            W = torch.cat([W, w[:, a:a + n].reshape(K, lay.out_features, 1) / c], dim=2)
         out.append(W)
     return out
 
 
-def flatten_params(spec: MLPSpec, model: torch.nn.Module, aug: list[torch.Tensor]) -> torch.Tensor:
+def flatten_params(spec: MLPSpec, model: torch.nn.Module, aug: list[torch.Tensor],
+                   bias_scale: list[float] | None = None) -> torch.Tensor:
     """Inverse of :func:`augmented_params`: flat vectors (K, d) in the model's parameter order."""
     pieces: dict[str, torch.Tensor] = {}
     K = aug[0].shape[0]
-    for lay, W in zip(spec.layers, aug):
+    for i, (lay, W) in enumerate(zip(spec.layers, aug)):
         pieces[lay.names[0]] = W[:, :, :lay.in_features].reshape(K, -1)
         if lay.has_bias:
-            pieces[lay.names[1]] = W[:, :, lay.in_features].reshape(K, -1)
+            c = 1.0 if bias_scale is None else bias_scale[i]
+            pieces[lay.names[1]] = W[:, :, lay.in_features].reshape(K, -1) * c
     return torch.cat([pieces[nm] for nm, _ in model.named_parameters()], dim=1)
 
 
-def augment(h: torch.Tensor, has_bias: bool) -> torch.Tensor:
-    """``[h, 1]`` along the last axis when the layer has a bias."""
+def augment(h: torch.Tensor, has_bias: bool, c: float = 1.0) -> torch.Tensor:
+    """``[h, c]`` along the last axis when the layer has a bias (``c = 1``: the usual ``[h, 1]``)."""
     if not has_bias:
         return h
-    return torch.cat([h, torch.ones(h.shape[:-1] + (1,), dtype=h.dtype, device=h.device)], dim=-1)
+    return torch.cat([h, torch.full(h.shape[:-1] + (1,), c, dtype=h.dtype, device=h.device)], dim=-1)
 
 
 def layer_forward(lay: Layer, h: torch.Tensor, W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

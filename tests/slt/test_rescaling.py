@@ -1,0 +1,110 @@
+"""λ̂ of a ReLU MLP is invariant under the rescaling symmetry (Dinh et al. 2017), on scikit-learn digits.
+
+Scaling a hidden layer's incoming weights and biases by α and its outgoing weights by 1/α leaves a
+ReLU network's function, hence its loss and its learning coefficient, unchanged.  The ladder
+estimator is built to respect this: its localization is in each tensor's own scale and its
+proposals are Gauss–Newton steps, so its Markov kernel commutes with the rescaling.  Oracles:
+(1) the kernel's equivariance, state by state, to round-off; (2) λ̂ at α in [1e-2, 1e2] within 2 %
+of λ̂ at α = 1; negative control: the published LLC (isotropic localization γ = 100, fixed SGLD
+step) is not invariant (it changes many-fold or diverges).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from slt import estimate_rlct_model
+from slt.errors import EstimatorDivergenceError
+from slt.ladder import run_ladder_sampler, tensor_scales
+
+F64 = torch.float64
+
+
+@pytest.fixture(scope="module")
+def digits_mlp():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-8), dtype=F64)
+    y = F.one_hot(torch.tensor(y), 10).to(F64)
+    gen = torch.Generator().manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 4), torch.nn.ReLU(), torch.nn.Linear(4, 10)).to(F64)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(0.3 * torch.randn(p.shape, generator=gen, dtype=F64))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(600):
+        opt.zero_grad()
+        F.mse_loss(net(x), y).backward()
+        opt.step()
+    return net, (x, y)
+
+
+def _rescaled(net, alpha):
+    m = copy.deepcopy(net)
+    with torch.no_grad():
+        m[0].weight.mul_(alpha)
+        m[0].bias.mul_(alpha)
+        m[2].weight.div_(alpha)
+    return m
+
+
+def _flat(m):
+    return torch.cat([p.detach().reshape(-1) for p in m.parameters()])
+
+
+@pytest.mark.parametrize("alpha", [1e-2, 1e2])
+def test_the_function_and_loss_are_invariant(digits_mlp, alpha):
+    net, (x, _) = digits_mlp
+    torch.testing.assert_close(_rescaled(net, alpha)(x), net(x), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("alpha", [2.0 ** -7, 2.0 ** 7])
+def test_the_gibbs_kernel_commutes_with_the_rescaling(digits_mlp, alpha):
+    net, (x, y) = digits_mlp
+    states = []
+    for m in (net, _rescaled(net, alpha)):
+        w = _flat(m)
+        run = run_ladder_sampler(m, x, y, F.mse_loss, w, np.array([2e3, 2e4]), gamma=1e-3 / tensor_scales(m, w) ** 2,
+                                 n_chains=2, n_sweeps=4, burn=2, engine="kgibbs",
+                                 gen=torch.Generator().manual_seed(3), progress=False)
+        states.append(run)
+    a, b = states
+    n_in, n_out = 64 * 4 + 4, 4 * 10                     # first layer's weights and biases; second's weights
+    back = b.final.clone()
+    back[..., :n_in] /= alpha
+    back[..., n_in:n_in + n_out] *= alpha
+    torch.testing.assert_close(back, a.final, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(b.energy, a.energy, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_lambda_hat_is_invariant_within_2_percent(digits_mlp):
+    net, data = digits_mlp
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vals = {a: estimate_rlct_model(_rescaled(net, a), data, F.mse_loss, n=len(data[0]), seed=0, progress=False,
+                                       n_sweeps=100).value for a in (1.0, 1e-2, 1e-1, 1e1, 1e2)}
+    for a, v in vals.items():
+        assert abs(v / vals[1.0] - 1) <= 0.02, vals
+
+
+def test_negative_control_the_isotropic_llc_is_not_invariant(digits_mlp):
+    net, data = digits_mlp
+    out = {}
+    for a in (1.0, 1e2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[a] = estimate_rlct_model(_rescaled(net, a), data, F.mse_loss, n=len(data[0]), seed=0,
+                                             progress=False, method="llc", n_steps=300).value
+        except EstimatorDivergenceError:
+            out[a] = math.inf
+    assert not abs(out[1e2] / out[1.0] - 1) <= 0.5, out
