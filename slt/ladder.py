@@ -453,7 +453,12 @@ def _health(run: SamplerRun, temps: np.ndarray, g: np.ndarray, se: np.ndarray, r
         notes.append("the Gauss–Newton proposals needed the maximal damping (the sampler degenerated to tiny steps)")
     if run.engine == "pmala" and np.any(run.tuning < 1e-6):
         notes.append(f"the MALA step size collapsed to {float(run.tuning.min()):.2g}")
-    if not math.isfinite(value) or value <= 0:
+    below = np.flatnonzero(g < -3.0 * np.maximum(se, 0.0))
+    if below.size:
+        k = int(below[0])
+        notes.append(f"E_t[t(L − L*)] = {g[k]:.4g} < 0 at t = {temps[k]:.4g}: the chains found lower loss, so w* is "
+                     "not a (local) minimum and λ̂ has no meaning there (train to a minimum first)")
+    if not math.isfinite(value) or value <= 1e-8 * max(1.0, float(np.nanmax(np.abs(g)))):
         notes.append(f"the fitted λ̂ = {value:.4g} is not a positive number")
     elif (value - g[-1]) > 0.25 * abs(value):
         notes.append(f"the fit extrapolates {100 * (value - g[-1]) / value:.0f} % beyond the top rung "

@@ -3,6 +3,8 @@
 import math
 import warnings
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -134,6 +136,17 @@ def test_health_checks_warn_on_a_sampler_that_cannot_have_equilibrated():
         est = estimate_rlct_model(net.model, net.data, net.loss_fn, n=net.n, seed=0, progress=False,
                                   engine="pmala", n_sweeps=40, burn=10)
     assert not est.diagnostics.converged and est.diagnostics.warnings
+
+
+def test_health_checks_name_a_w_star_that_is_not_a_minimum():
+    # negative control: w* moved off the minimum of a noiseless DLN; the chains find lower loss
+    net = _small()
+    model = copy.deepcopy(net.model)
+    with torch.no_grad():
+        model[0].weight.add_(0.05)
+    with pytest.warns(RLCTConvergenceWarning):
+        est = estimate_rlct_model(model, net.data, net.loss_fn, n=net.n, seed=0, progress=False, n_sweeps=40)
+    assert any("not a (local) minimum" in w for w in est.diagnostics.warnings), est.diagnostics.warnings
 
 
 @pytest.mark.parametrize("opts, exc, match", [
