@@ -4,6 +4,16 @@ Every check names the argument, shows the value and says what is allowed, and
 raises before any work is done.  This is the one module the libraries share; it
 imports nothing first-party and only numpy (torch lazily, for generators), so the
 libraries stay independent of each other and of the application package.
+
+- scalars, choices, arrays, callables: :func:`check_real`, :func:`check_positive`,
+  :func:`check_int`, :func:`check_choice`, :func:`check_array`, :func:`check_callable`;
+- sizes: :func:`check_memory` refuses a request whose memory estimate exceeds
+  :func:`memory_limit` (the machine's memory, or ``PATHDEP_MAX_MEMORY``) before anything
+  is allocated; :func:`check_work` does the same for a documented bound on the work;
+- output paths: :func:`check_output_path` (pdcheck/_paths.py);
+- randomness: :func:`as_generator`, :func:`as_torch_generator`;
+- errors: :class:`NumericalError`, the base of every library's named domain error
+  (they carry the partial result; the command line reports them in one line, exit 1).
 """
 
 from __future__ import annotations
@@ -12,10 +22,24 @@ import math
 import numbers
 from typing import Any, Iterable
 
-__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "as_generator",
-           "as_torch_generator"]
-
 import numpy as np
+
+from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
+from pdcheck._paths import check_output_path
+
+__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "check_callable",
+           "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
+           "check_output_path", "NumericalError"]
+
+
+class NumericalError(Exception):
+    """Base of the named numerical errors of the libraries (divergence, precision, degeneracy...).
+
+    Each library's ``errors.py`` derives its domain errors from this class (next to the
+    builtin they specialise, e.g. ``FloatingPointError``), so that an application can tell a
+    numerical failure (the computation ran and failed; the error carries its partial
+    result) from bad input (``ValueError``/``TypeError``, raised before any work).
+    """
 
 
 def _fmt(value: Any) -> str:
@@ -74,11 +98,33 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
 def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
                 shape: tuple[int | None, ...] | None = None, finite: bool = True,
                 min_size: int = 0, dtype: Any = float) -> np.ndarray:
-    """A numpy array copy-free view of `x`, checked for rank, shape and finiteness."""
+    """A numpy array copy-free view of `x`, checked for rank, shape and finiteness.
+
+    ``None``, strings, complex numbers (with a real `dtype`) and ragged nests are refused with
+    a ``TypeError`` naming the argument; they are never read as NaN or cast silently.
+
+    Examples
+    --------
+    >>> check_array("x", [1, 2]).tolist()
+    [1.0, 2.0]
+    >>> check_array("x", None)
+    Traceback (most recent call last):
+    ...
+    TypeError: `x` must be array-like of numbers, got None
+    >>> check_array("x", [1j, 2])
+    Traceback (most recent call last):
+    ...
+    TypeError: `x` must be real, got complex values (pass x.real or abs(x) explicitly)
+    """
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"`{name}` must be array-like of numbers, got {_fmt(x)}")
+    kind = np.dtype(dtype).kind
+    if kind in "fiub" and _is_complex(x):
+        raise TypeError(f"`{name}` must be real, got complex values (pass {name}.real or abs({name}) explicitly)")
     try:
         arr = np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be array-like of numbers, got {type(x).__name__}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"`{name}` must be array-like of numbers, got {type(x).__name__} {_fmt(x)}") from exc
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -92,6 +138,48 @@ def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
     if finite and arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite (no NaN or inf)")
     return arr
+
+
+def _is_complex(x: Any) -> bool:
+    """Whether `x` (scalar, array, tensor or nested list) holds complex numbers."""
+    def one(v: Any) -> bool:
+        if isinstance(v, (complex, np.complexfloating)):
+            return True
+        dt = getattr(v, "dtype", None)
+        return bool(getattr(dt, "is_complex", False)) or (isinstance(dt, np.dtype) and dt.kind == "c")
+    if isinstance(x, (list, tuple)):
+        return any(one(v) for v in _flat_items(x))
+    return one(x)
+
+
+def _flat_items(x: Any, limit: int = 10_000) -> Iterable[Any]:
+    """The leaves of a (small) nested list/tuple, for type checks before numpy casts them."""
+    stack, seen = [x], 0
+    while stack and seen < limit:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        else:
+            seen += 1
+            yield v
+
+
+def check_callable(name: str, fn: Any, *, optional: bool = False) -> Any:
+    """`fn` must be callable (or None when `optional`).
+
+    Examples
+    --------
+    >>> check_callable("loss_fn", 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: `loss_fn` must be callable, got int 3
+    """
+    if fn is None and optional:
+        return None
+    if not callable(fn):
+        allowed = "callable or None" if optional else "callable"
+        raise TypeError(f"`{name}` must be {allowed}, got {type(fn).__name__} {_fmt(fn)}")
+    return fn
 
 
 def as_generator(seed: Any) -> np.random.Generator:
