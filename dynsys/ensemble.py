@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from dynsys import _optim_rules
-from pdcheck import check_int
+from pdcheck import check_int, check_memory
 from dynsys.errors import DivergenceError
 
 __all__ = ["train_ensemble", "EnsembleRun"]
@@ -389,7 +389,8 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     ------
     ValueError
         If `schedule` is not an integer array of shape (T, B) or (n_copies, T, B) with
-        indices into `X`, or a hyperparameter or checkpoint is out of range.
+        indices into `X`, a hyperparameter or checkpoint is out of range, or the recorded
+        weights would not fit in memory.
     DivergenceError
         If a copy's weights become non-finite; ``.partial`` holds the run so far.
 
@@ -441,6 +442,10 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     if checkpoints is None:
         checkpoints = range(n_steps + 1)
     record = sorted({check_int("checkpoint", int(c), low=0, high=n_steps) for c in checkpoints})
+    p_count = sum(int(np.prod(v.shape[1:])) for v in params.values())
+    itemsize = next(iter(params.values())).dtype.itemsize
+    check_memory(f"train_ensemble of {n_copies} copies x {p_count} parameters, {len(record)} checkpoints",
+                 8.0 * n_copies * p_count * (len(record) + 1) + 4.0 * itemsize * n_copies * p_count)
     sched_t = torch.as_tensor(schedule, dtype=torch.long)
 
     spec = _mlp_spec(model, params, X, y)
@@ -459,7 +464,6 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     steps_out, weights_out = [], []
 
     def partial(flat: torch.Tensor) -> EnsembleRun:
-        p_count = sum(int(np.prod(v.shape[1:])) for v in params.values())
         return EnsembleRun(np.array(steps_out), np.stack(weights_out, axis=1) if weights_out
                            else np.empty((n_copies, 0, p_count)), engine.views(flat.detach()))
 

@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from pdcheck import as_generator, check_choice, check_int, check_positive, check_real
+from pdcheck import as_generator, check_array, check_choice, check_float_dtype, check_int, check_memory, check_positive, check_real
 from dynsys.ensemble import EnsembleRun, _functional, train_ensemble
 from dynsys.growth import LAWS, GrowthFit, GrowthLaw, fit_growth
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
@@ -84,15 +84,15 @@ def mlp(sizes: Sequence[int], *, init: str = "torch", seed: Any = 0,
     """
     from dynsys.init import init_model_
 
-    try:
-        dims = [int(s) for s in sizes]
-    except (TypeError, ValueError):
-        raise TypeError(f"`sizes` must be a sequence of ints, got {sizes!r}") from None
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"`sizes` must be a sequence of ints, got {sizes!r}")
+    dims = [check_int(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
     if len(dims) < 2:
         raise ValueError(f"`sizes` must have at least 2 entries (input, output), got {sizes!r}")
-    for i, s in enumerate(dims):
-        check_int(f"sizes[{i}]", s, low=1)
     check_choice("init", init, ("torch", "kaiming", "shell"))
+    check_float_dtype("dtype", dtype)
+    n_params = sum((a + 1) * b for a, b in zip(dims[:-1], dims[1:]))
+    check_memory(f"mlp(sizes={dims}) with {n_params} parameters", 3 * n_params * dtype.itemsize)
     layers: list[torch.nn.Module] = []
     with torch.random.fork_rng(devices=[]):  # Linear's own default init must not touch the global RNG
         for i in range(len(dims) - 1):
@@ -495,6 +495,10 @@ class PathDepResult:
         return fig
 
 
+#: Largest `n_interp` (points on each interpolation segment) of :func:`run_experiment`.
+MAX_INTERP = 1001
+
+
 def _default_checkpoints(n_steps: int, steps_per_epoch: int) -> list[int]:
     geo = np.unique(np.round(np.geomspace(1, max(steps_per_epoch, 1), 12)).astype(int))
     lin = np.unique(np.round(np.linspace(0, n_steps, 41)).astype(int))
@@ -545,7 +549,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         Compute the permutation-aligned distance and interpolation losses (default: when
         the model is a Sequential ReLU MLP).
     n_interp : int, default 11
-        Points on each interpolation segment.
+        Points on each interpolation segment (2..1001).
     keep_weights : bool, default False
         Keep the flat weights at every checkpoint (for :func:`~dynsys.autocorr.two_time_correlation`).
     seed : int, numpy or torch Generator, or None
@@ -560,7 +564,9 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     ------
     ValueError
         Bad options (eps < 0, eps > 2|w0| for the sphere sampler, empty or mismatched data,
-        a perturbed hyperparameter outside its range, ...).
+        a perturbed hyperparameter outside its range, ...), or sizes whose memory estimate
+        (recorded weights, training buffers, evaluation and interpolation) exceeds
+        :func:`pdcheck.memory_limit`; all before any training.
     TypeError
         Labels not integers, `model` not a module.
     DivergenceError
@@ -580,8 +586,11 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     check_choice("init", init, ("torch", "kaiming", "shell"))
     n_copies = check_int("n_copies", n_copies, low=1)
     n_epochs = check_int("n_epochs", n_epochs, low=1)
-    n_interp = check_int("n_interp", n_interp, low=2)
-    eps_list = [float(e) for e in np.atleast_1d(np.asarray(eps, dtype=float))]
+    n_interp = check_int("n_interp", n_interp, low=2, high=MAX_INTERP)
+    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+        raise TypeError(f"`hidden` must be a sequence of ints, got {hidden!r}")
+    hidden = [check_int(f"hidden[{i}]", h, low=1) for i, h in enumerate(hidden)]
+    eps_list = [float(e) for e in np.atleast_1d(check_array("eps", eps, ndim=(0, 1), finite=False))]
     if not eps_list:
         raise ValueError("`eps` must contain at least one value, got an empty sequence")
     for e in eps_list:
@@ -607,11 +616,32 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         raise ValueError(f"`X_test` must have {X.shape[1]} features like `X`, got {X_test.shape[1]}")
     n_classes = int(max(int(y.max()), int(y_test.max())) + 1)
     batch_size = check_int("batch_size", batch_size, low=1, high=X.shape[0])
-    if model is None:
-        model = mlp((X.shape[1], *[int(h) for h in hidden], n_classes), init=init,
-                    seed=int(rng.integers(2 ** 31)), dtype=X.dtype)
-    elif not isinstance(model, torch.nn.Module):
+    if model is not None and not isinstance(model, torch.nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    steps_per_epoch = X.shape[0] // batch_size
+    n_steps = n_epochs * steps_per_epoch
+    if checkpoints is None:
+        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
+    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        k = min(check_int("checkpoints", checkpoints, low=1), n_steps)   # more than every step adds nothing
+        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    elif isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__"):
+        raise TypeError(f"`checkpoints` must be None, an int or a sequence of steps, got {checkpoints!r}")
+    n_total = 1 + len(eps_list) * n_copies
+    if model is None:
+        widths = [*hidden, n_classes]
+        sizes = (X.shape[1], *widths)
+        n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        itemsize = X.dtype.itemsize
+    else:
+        widths = [m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)] or [n_classes]
+        n_params = sum(p.numel() for p in model.parameters())
+        itemsize = next(model.parameters()).dtype.itemsize
+    check_memory(f"run_experiment with {n_total} copies of {n_params} parameters, {len(checkpoints)} checkpoints",
+                 _experiment_bytes(n_total, n_params, widths, max(X.shape[0], X_test.shape[0]), batch_size,
+                                   len(checkpoints), n_interp, itemsize, align is not False))
+    if model is None:
+        model = mlp(sizes, init=init, seed=int(rng.integers(2 ** 31)), dtype=X.dtype)
     dtype = next(model.parameters()).dtype
     X, X_test = X.to(dtype), X_test.to(dtype)
     mlp_layers = _linear_layers(model)
@@ -620,14 +650,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     elif align and mlp_layers is None:
         raise TypeError("`align=True` needs a Sequential ReLU MLP (weight matching is defined for MLPs)")
 
-    steps_per_epoch = X.shape[0] // batch_size
     schedule = batch_schedule(X.shape[0], batch_size, n_epochs, seed=rng)
-    n_steps = schedule.shape[0]
-    if checkpoints is None:
-        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
-    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
-        k = check_int("checkpoints", checkpoints, low=1)
-        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
 
     w0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).to(torch.float64).numpy()
     copy_eps = np.array([0.0] + [e for e in eps_list for _ in range(n_copies)])
@@ -672,6 +695,18 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
                   w0_norm=float(np.linalg.norm(w0)))
     return PathDepResult(data, run.steps, copy_eps, kind, steps_per_epoch, config,
                          run.weights if keep_weights else None)
+
+
+def _experiment_bytes(n_total: int, n_params: int, widths: Sequence[int], n_data: int, batch: int,
+                      n_ckpt: int, n_interp: int, itemsize: int, align: bool) -> float:
+    """Bytes :func:`run_experiment` holds at once (an overestimate): recorded weights, training, metrics."""
+    width = sum(widths)
+    weights = 8.0 * n_total * n_params * (n_ckpt + 2)                 # initial copies + checkpoints
+    train = itemsize * n_total * (4.0 * n_params + 3.0 * batch * width)   # params, grads, 2 buffers
+    evals = itemsize * n_total * n_data * width * 3.0
+    interp = (8.0 * n_total * n_interp * n_params + itemsize * n_total * n_interp * n_data * width * 2.0
+              if align else 0.0)
+    return weights + max(train, evals + interp)
 
 
 def _check_xy(xname: str, yname: str, X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy.special import gammaln
 
-from pdcheck import as_torch_generator, check_choice, check_int, check_positive
+from pdcheck import as_torch_generator, check_choice, check_float_dtype, check_int, check_memory, check_positive
 
 __all__ = ["kaiming_normal", "thin_shell", "init_model_", "shell_moments", "ShellMoments",
            "kaiming_sigma", "SCHEMES"]
@@ -106,6 +106,12 @@ def _shape(shape: Any) -> tuple[int, ...]:
     return tuple(check_int(f"shape[{i}]", s, low=1) for i, s in enumerate(dims))
 
 
+def _check_request(fn: str, dims: tuple[int, ...], dtype: Any) -> None:
+    """The float64 draw and its `dtype` copy are held at once: refuse what does not fit."""
+    check_float_dtype("dtype", dtype)
+    check_memory(f"{fn}(shape={dims})", math.prod(dims) * (8 + dtype.itemsize))
+
+
 def kaiming_sigma(fan_in: int, *, gain: float = math.sqrt(2.0)) -> float:
     """Kaiming standard deviation ``gain / sqrt(fan_in)`` (gain sqrt(2) for ReLU).
 
@@ -154,6 +160,7 @@ def kaiming_normal(shape: Any, *, fan_in: int | None = None, gain: float = math.
     """
     dims = _shape(shape)
     sigma = kaiming_sigma(_fan_in(dims, fan_in), gain=gain)
+    _check_request("kaiming_normal", dims, dtype)
     gen = as_torch_generator(seed)
     return (torch.randn(dims, generator=gen, dtype=torch.float64) * sigma).to(dtype)
 
@@ -186,6 +193,7 @@ def thin_shell(shape: Any, *, fan_in: int | None = None, gain: float = math.sqrt
     """
     dims = _shape(shape)
     sigma = kaiming_sigma(_fan_in(dims, fan_in), gain=gain)
+    _check_request("thin_shell", dims, dtype)
     gen = as_torch_generator(seed)
     g = torch.randn(dims, generator=gen, dtype=torch.float64)
     radius = math.sqrt(g.numel()) * sigma

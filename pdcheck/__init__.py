@@ -28,7 +28,7 @@ from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
 from pdcheck._paths import check_output_path
 
 __all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "check_callable",
-           "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
+           "check_float_dtype", "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
            "check_output_path", "NumericalError"]
 
 
@@ -199,6 +199,24 @@ def as_generator(seed: Any) -> np.random.Generator:
     if isinstance(seed, numbers.Integral) and int(seed) < 0:
         raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
     return np.random.default_rng(seed)
+
+
+def check_float_dtype(name: str, dtype: Any) -> Any:
+    """A floating-point ``torch.dtype`` (float16/bfloat16/float32/float64).
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_float_dtype("dtype", torch.int64)
+    Traceback (most recent call last):
+    ...
+    TypeError: `dtype` must be a floating-point torch.dtype, got torch.int64
+    """
+    import torch
+
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`{name}` must be a floating-point torch.dtype, got {_fmt(dtype)}")
+    return dtype
 
 
 def as_torch_generator(seed: Any, device: Any = "cpu") -> Any:
