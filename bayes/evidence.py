@@ -122,7 +122,8 @@ def ti_quadrature(betas: Any, mean_energy: Any, var_energy: Any | None = None) -
 
     The trapezoidal rule with Friel-Hurn-Wyse's correction -sum dbeta^2/12 (V_{k+1} - V_k)
     when `var_energy` is given (its magnitude is returned as the error), else the plain
-    rule with the Richardson-type error |T(all) - T(every other rung)| / 3.
+    rule with the Richardson-type error |T(all) - T(every other rung)| / 3 (the last rung
+    always kept; with only two rungs the error is |T| itself, never NaN).
 
     Examples
     --------
@@ -139,10 +140,27 @@ def ti_quadrature(betas: Any, mean_energy: Any, var_energy: Any | None = None) -
         v = check_array("var_energy", var_energy, shape=(b.shape[0],))
         corr = float(np.sum(db ** 2 / 12.0 * (v[1:] - v[:-1])))
         return -trap - corr, abs(corr)
-    if b.shape[0] >= 3 and b.shape[0] % 2 == 1:
-        coarse = float(np.sum(0.5 * np.diff(b[::2]) * (e[::2][1:] + e[::2][:-1])))
+    if b.shape[0] >= 3:
+        # Richardson-type: the rule on every other rung (the last rung kept when the count is even)
+        idx = np.unique(np.append(np.arange(0, b.shape[0], 2), b.shape[0] - 1))
+        coarse = float(np.sum(0.5 * np.diff(b[idx]) * (e[idx][1:] + e[idx][:-1])))
         return -trap, abs(trap - coarse) / 3.0
-    return -trap, float("nan")
+    return -trap, abs(trap)   # two rungs: no second rule to compare with; the whole integral bounds nothing better
+
+
+def _check_sampler(sampler: Any) -> bool:
+    """True for the built-in "emcee", False for a user callable; anything else is refused by name."""
+    if isinstance(sampler, str) and sampler == "emcee":
+        return True
+    if callable(sampler):
+        return False
+    raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got "
+                     f"{type(sampler).__name__} {sampler!r:.60}")
+
+
+def _energies(sampler: Any, density: PosteriorDensity, rng: np.random.Generator) -> np.ndarray:
+    """A user sampler's energies, checked: (chain, draw) or (draw,), at least 2, finite."""
+    return check_array("the energies returned by `sampler`", sampler(density, rng), ndim=(1, 2), min_size=2)
 
 
 def _energies_emcee(density: PosteriorDensity, start: np.ndarray, n_steps: int, n_walkers: int | None,
@@ -201,16 +219,15 @@ def log_evidence(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callabl
     """
     b = beta_ladder(n_betas, power=power) if betas is None else _check_ladder(betas)
     n_steps = check_int("n_steps", n_steps, low=8)
-    if not (sampler == "emcee" or callable(sampler)):
-        raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got {sampler!r}")
+    use_emcee = _check_sampler(sampler)
     rng = as_generator(seed)
     dim = getattr(log_prior, "dim", None)
     start = None
-    if sampler == "emcee":
+    if use_emcee:
         if initial is not None:
             start = check_array("initial", initial, ndim=(1, 2))
         elif callable(getattr(log_prior, "sample", None)):
-            d = int(dim)
+            d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
             k = n_walkers if n_walkers is not None else max(32, 4 * d)
             start = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
         else:
@@ -221,10 +238,10 @@ def log_evidence(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callabl
     for beta in tqdm(b, desc="thermodynamic integration", disable=not progress):
         dens = tempered(log_likelihood, log_prior, float(beta), vectorized=vectorized,
                         dim=int(dim) if isinstance(dim, (int, np.integer)) else None)
-        if sampler == "emcee":
+        if use_emcee:
             en, start = _energies_emcee(dens, start, n_steps, n_walkers, rng)
         else:
-            en = np.asarray(sampler(dens, rng), dtype=float)
+            en = _energies(sampler, dens, rng)
         est = mean_with_error(en)
         means.append(est.mean)
         ses.append(est.stderr)
@@ -271,18 +288,18 @@ def wbic(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.nd
         if n is None:
             raise ValueError("`n` must be given (an integer >= 2) when `log_likelihood` has no `.n`")
     n = check_int("n", n, low=2)
-    if not (sampler == "emcee" or callable(sampler)):
-        raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got {sampler!r}")
+    use_emcee = _check_sampler(sampler)
     rng = as_generator(seed)
     beta = check_beta(1.0 / math.log(n))
     dim = getattr(log_prior, "dim", None)
     dens = tempered(log_likelihood, log_prior, beta, vectorized=vectorized,
                     dim=int(dim) if isinstance(dim, (int, np.integer)) else None)
-    if sampler == "emcee":
+    if use_emcee:
         if initial is None:
             if not callable(getattr(log_prior, "sample", None)):
                 raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
-            k = n_walkers if n_walkers is not None else max(32, 4 * int(dim))
+            d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
+            k = n_walkers if n_walkers is not None else max(32, 4 * d)
             initial = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
         from bayes.sample import energy_draws
 
@@ -290,7 +307,7 @@ def wbic(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.nd
                        progress=progress, quiet=True)
         en = energy_draws(idata)
     else:
-        en = np.asarray(sampler(dens, rng), dtype=float)
+        en = _energies(sampler, dens, rng)
     est = mean_with_error(en)
     return WBICResult(est.mean, est.stderr, beta, n, est.ess)
 
