@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from pdcheck import check_array, check_int, check_positive, check_real
+from pdcheck import check_array, check_int, check_memory, check_positive, check_real
 from slt.exact import RLCT, HessianRankBound, hessian_rank_bound
 
 __all__ = ["ExpFamily", "OptimalSet", "finite_expfam", "circle_expfam", "sphere_expfam",
@@ -272,7 +272,8 @@ def cyclic_group(n: int) -> list[np.ndarray]:
     [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
     """
     n = check_int("n", n, low=1)
-    return [np.array([(x + s) % n for x in range(n)]) for s in range(n)]
+    check_memory(f"cyclic_group({n}): {n} permutations of {n} points", 8 * n * n)
+    return [(np.arange(n) + s) % n for s in range(n)]
 
 
 def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = None,
@@ -306,6 +307,11 @@ def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = N
     """
     Tm = check_array("T", T, ndim=2, min_size=1)
     n, d = Tm.shape
+    if isinstance(group, (str, bytes)) or not hasattr(group, "__len__"):
+        raise TypeError(f"`group` must be a sequence of permutations, got {type(group).__name__}")
+    # per element: the permutation, T[g] and its least-squares solve, and rho(g)
+    check_memory(f"finite_expfam of {n} points x {d} features with {len(group)} group elements",
+                 8 * len(group) * (n + 3 * n * d + d * d) + 8 * n * d)
     perms = []
     for g in group:
         ga = np.asarray(g)
@@ -379,10 +385,11 @@ def circle_expfam(harmonics: Sequence[int] = (1,), *, n_points: int = 256) -> Ex
     """
     if isinstance(harmonics, (str, bytes)) or not hasattr(harmonics, "__iter__"):
         raise TypeError(f"`harmonics` must be a sequence of positive integers, got {harmonics!r}")
-    hs = [check_int("harmonics", k, low=1) for k in harmonics]
+    hs = [check_int("harmonics", k, low=1, high=10**6) for k in harmonics]
     if not hs:
         raise ValueError("`harmonics` must be non-empty")
     n = check_int("n_points", n_points, low=8)
+    check_memory(f"circle_expfam(n_points={n}) with {2 * len(hs)} features", 8 * n * (2 * len(hs) + 4))
     x = 2 * np.pi * np.arange(n) / n
     feats = _harmonic_features(hs)
 
@@ -430,6 +437,7 @@ def sphere_expfam(copies: int = 1, *, n_theta: int = 32, n_phi: int = 64) -> Exp
     c = check_int("copies", copies, low=1)
     nt = check_int("n_theta", n_theta, low=4)
     nph = check_int("n_phi", n_phi, low=8)
+    check_memory(f"sphere_expfam(copies={c}, n_theta={nt}, n_phi={nph})", 8 * nt * nph * (3 * c + 8))
     u, wu = np.polynomial.legendre.leggauss(nt)
     phi = 2 * np.pi * np.arange(nph) / nph
     U, P = np.meshgrid(u, phi, indexing="ij")
