@@ -423,6 +423,18 @@ def _compact_faces(expo: np.ndarray) -> list[tuple[int, ...]]:
     return faces
 
 
+def _relative_residual(f: Any, fabs: Any, z: np.ndarray, sgn: np.ndarray, zmax: float) -> float:
+    """``(g / sum |terms|)^2`` at the point ``sgn * exp(z)`` (z clipped to ``[-zmax, zmax]``); inf, never an
+    OverflowError, where the float range is left."""
+    a = np.exp(np.clip(z, -zmax, zmax))
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            num, den = float(f(*(sgn * a))), float(fabs(*a))
+        except OverflowError:
+            return math.inf
+    return (num / den) ** 2 if math.isfinite(num) and math.isfinite(den) and den > 0 else math.inf
+
+
 def _has_torus_zero(g: sp.Expr, variables: Sequence[sp.Symbol], seed: int = 0) -> tuple[bool | None, str]:
     """Does the face polynomial g vanish somewhere on the real torus (R*)^d?
 
@@ -474,9 +486,7 @@ def _has_torus_zero(g: sp.Expr, variables: Sequence[sp.Symbol], seed: int = 0) -
         sgn = np.array(signs)
 
         def obj(z, sgn=sgn):
-            a = np.exp(np.clip(z, -zmax, zmax))
-            num, den = float(f(*(sgn * a))), float(fabs(*a))
-            return (num / den) ** 2 if math.isfinite(num) and math.isfinite(den) and den > 0 else math.inf
+            return _relative_residual(f, fabs, z, sgn, zmax)
 
         for _ in range(2):
             r = minimize(obj, rng.normal(size=len(used)), method="Nelder-Mead",
