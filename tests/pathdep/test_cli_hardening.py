@@ -173,3 +173,14 @@ def test_import_finds_modules_in_the_working_directory(tmp_path):
                            "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "mylab.arith.two_plus_two" in proc.stdout and "HOLDS" in proc.stdout
+
+
+def test_readme_lists_every_subcommand_with_an_example():
+    import argparse
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The command line", 1)[1].split("\n## ", 1)[0]
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [name for name in sub.choices if not re.search(rf"`pathdep {re.escape(name)}\b[^`]*`", section)]
+    assert not missing, missing
