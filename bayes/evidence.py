@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_bool, check_int, check_memory, check_positive
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 from bayes.sample import mean_with_error, sample
 
@@ -107,6 +107,7 @@ def beta_ladder(n_betas: int = 16, *, power: float = 4.0) -> np.ndarray:
     """
     k = check_int("n_betas", n_betas, low=2)
     p = check_positive("power", power)
+    check_memory(f"beta_ladder(n_betas={k})", 3 * 8 * k)
     return (np.arange(k) / (k - 1)) ** p
 
 
@@ -156,6 +157,16 @@ def _check_sampler(sampler: Any) -> bool:
         return False
     raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got "
                      f"{type(sampler).__name__} {sampler!r:.60}")
+
+
+def _prior_walkers(log_prior: Any, dim: Any, n_walkers: int | None, rng: np.random.Generator) -> np.ndarray:
+    """An initial ensemble of prior draws (the prior must have `sample`)."""
+    if not callable(getattr(log_prior, "sample", None)):
+        raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
+    d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
+    k = check_int("n_walkers", n_walkers, low=1) if n_walkers is not None else max(32, 4 * d)
+    check_memory(f"an ensemble of n_walkers={k} prior draws of dimension {d}", 8 * 4 * k * d)
+    return np.asarray(log_prior.sample(k, seed=rng), dtype=float)
 
 
 def _energies(sampler: Any, density: PosteriorDensity, rng: np.random.Generator) -> np.ndarray:
@@ -220,18 +231,14 @@ def log_evidence(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callabl
     b = beta_ladder(n_betas, power=power) if betas is None else _check_ladder(betas)
     n_steps = check_int("n_steps", n_steps, low=8)
     use_emcee = _check_sampler(sampler)
+    progress = check_bool("progress", progress)
+    vectorized = check_bool("vectorized", vectorized)
     rng = as_generator(seed)
     dim = getattr(log_prior, "dim", None)
     start = None
     if use_emcee:
-        if initial is not None:
-            start = check_array("initial", initial, ndim=(1, 2))
-        elif callable(getattr(log_prior, "sample", None)):
-            d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
-            k = n_walkers if n_walkers is not None else max(32, 4 * d)
-            start = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
-        else:
-            raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
+        start = (check_array("initial", initial, ndim=(1, 2)) if initial is not None
+                 else _prior_walkers(log_prior, dim, n_walkers, rng))
     from tqdm.auto import tqdm
 
     means, ses, vars_ = [], [], []
@@ -289,6 +296,8 @@ def wbic(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.nd
             raise ValueError("`n` must be given (an integer >= 2) when `log_likelihood` has no `.n`")
     n = check_int("n", n, low=2)
     use_emcee = _check_sampler(sampler)
+    progress = check_bool("progress", progress)
+    vectorized = check_bool("vectorized", vectorized)
     rng = as_generator(seed)
     beta = check_beta(1.0 / math.log(n))
     dim = getattr(log_prior, "dim", None)
@@ -296,11 +305,7 @@ def wbic(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.nd
                     dim=int(dim) if isinstance(dim, (int, np.integer)) else None)
     if use_emcee:
         if initial is None:
-            if not callable(getattr(log_prior, "sample", None)):
-                raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
-            d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
-            k = n_walkers if n_walkers is not None else max(32, 4 * d)
-            initial = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
+            initial = _prior_walkers(log_prior, dim, n_walkers, rng)
         from bayes.sample import energy_draws
 
         idata = sample(dens, initial, check_int("n_steps", n_steps, low=8), n_walkers=n_walkers, seed=rng,

@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_callable, check_int, check_positive
+from pdcheck import (as_generator, check_array, check_bool, check_callable, check_choice, check_int, check_memory,
+                     check_positive)
 
 __all__ = [
     "PosteriorDensity", "tempered", "gibbs",
@@ -128,6 +129,18 @@ class PosteriorDensity:
     vectorized: bool = True
     pointwise_fn: Callable[[np.ndarray], Any] | None = None
     observed: Any = None
+
+    def __post_init__(self) -> None:
+        check_callable("energy_fn", self.energy_fn)
+        check_callable("log_prior_fn", self.log_prior_fn)
+        object.__setattr__(self, "beta", check_beta(self.beta))
+        check_choice("kind", self.kind, ("tempered", "gibbs"))
+        if self.n is not None:
+            object.__setattr__(self, "n", check_int("n", self.n, low=1))
+        if self.dim is not None:
+            object.__setattr__(self, "dim", check_int("dim", self.dim, low=1))
+        object.__setattr__(self, "vectorized", check_bool("vectorized", self.vectorized))
+        check_callable("pointwise_fn", self.pointwise_fn, optional=True)
 
     def energy(self, w: Any) -> Any:
         """E(w): n L_n(w) = -log p(D|w) (tempered) or n r_n(w) (Gibbs); float or (k,)."""
@@ -293,7 +306,7 @@ def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[n
         return -np.asarray(log_likelihood(w), dtype=float)
 
     n = n if isinstance(n, int) else (int(obs.shape[0]) if obs is not None else None)
-    return PosteriorDensity(energy, log_prior, b, "tempered", n, dim, bool(vectorized), fn, obs)
+    return PosteriorDensity(energy, log_prior, b, "tempered", n, dim, check_bool("vectorized", vectorized), fn, obs)
 
 
 def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], Any], *, beta: float,
@@ -359,7 +372,7 @@ def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], A
     def energy(w: np.ndarray) -> Any:
         return n * np.asarray(risk(w), dtype=float)
 
-    return PosteriorDensity(energy, log_prior, b, "gibbs", n, dim, bool(vectorized), fn, obs)
+    return PosteriorDensity(energy, log_prior, b, "gibbs", n, dim, check_bool("vectorized", vectorized), fn, obs)
 
 
 # ----------------------------------------------------------------------------- priors
@@ -384,9 +397,15 @@ def _points_like(w: Any, dim: int) -> Any:
     return w
 
 
+def _check_prior_dim(dim: Any) -> int:
+    d = check_int("dim", dim, low=1)
+    check_memory(f"a prior of dimension dim={d}", 8 * 8 * d)
+    return d
+
+
 def _init_loc_scale(obj: Any, loc: str, scale: str) -> None:
     """Validate and broadcast the location/scale fields of a frozen prior dataclass."""
-    check_int("dim", obj.dim, low=1)
+    _check_prior_dim(obj.dim)
     object.__setattr__(obj, loc, _vec(loc, getattr(obj, loc), obj.dim))
     sc = _vec(scale, getattr(obj, scale), obj.dim)
     if np.any(sc <= 0):
@@ -471,7 +490,7 @@ class UniformPrior:
     dim: int = 1
 
     def __post_init__(self) -> None:
-        check_int("dim", self.dim, low=1)
+        _check_prior_dim(self.dim)
         low, high = _vec("low", self.low, self.dim), _vec("high", self.high, self.dim)
         if np.any(high <= low):
             raise ValueError(f"`high` must exceed `low` coordinate-wise, got low={low.tolist()}, "
@@ -725,6 +744,7 @@ def squared_loss(prediction: Any, y: Any) -> Any:
     >>> squared_loss(np.array([1.0, 2.0]), np.array([0.0, 0.0])).tolist()
     [1.0, 4.0]
     """
+    prediction, y = _operands(prediction, y)
     return (y - prediction) ** 2
 
 
@@ -736,7 +756,39 @@ def absolute_loss(prediction: Any, y: Any) -> Any:
     >>> absolute_loss(np.array([1.0, -2.0]), np.array([0.0, 0.0])).tolist()
     [1.0, 2.0]
     """
+    prediction, y = _operands(prediction, y)
     return abs(y - prediction)
+
+
+def _operands(prediction: Any, y: Any) -> tuple[Any, Any]:
+    """Real arrays (numpy or torch, broadcasting theirs) or numbers; lists become arrays, a numpy
+    operand next to a tensor becomes a tensor like it."""
+    out = []
+    for name, v in (("prediction", prediction), ("y", y)):
+        if hasattr(v, "is_floating_point"):             # torch
+            if v.is_complex():
+                raise TypeError(f"`{name}` must be real, got dtype {v.dtype}")
+        elif isinstance(v, np.ndarray):
+            if v.dtype.kind not in "fiub":
+                raise TypeError(f"`{name}` must be a real array, got dtype {v.dtype}")
+        elif isinstance(v, (int, float, np.number, list, tuple)) and not isinstance(v, bool):
+            v = check_array(name, v, finite=False)
+        else:
+            raise TypeError(f"`{name}` must be a real number or array, got {type(v).__name__}")
+        out.append(v)
+    a, b = out
+    if hasattr(a, "is_floating_point") != hasattr(b, "is_floating_point"):
+        import torch
+
+        t = a if hasattr(a, "is_floating_point") else b
+        a, b = (torch.as_tensor(v, dtype=t.dtype if t.is_floating_point() else None, device=t.device)
+                for v in (a, b))
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise ValueError(f"`prediction` shape {tuple(a.shape)} and `y` shape {tuple(b.shape)} do not broadcast") \
+            from None
+    return a, b
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_callable, check_int, check_memory, check_positive
+from pdcheck import as_generator, check_array, check_bool, check_callable, check_int, check_memory, check_positive
 from bayes._idata import to_idata
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
@@ -232,6 +232,7 @@ def _initial(initial: Any, n_walkers: int | None, rng: np.random.Generator) -> n
         k = check_int("n_walkers", n_walkers, low=1) if n_walkers is not None else max(32, 4 * d)
         if k < 2 * d:
             raise ValueError(f"`n_walkers` must be >= 2 * ndim = {2 * d} for stretch moves, got {k}")
+        check_memory(f"sample with n_walkers={k} of dimension {d}", 8 * 4 * k * d)
         scale = 1e-3 * np.maximum(1.0, np.abs(p))
         return p + scale * rng.standard_normal((k, d))
     k, d = p.shape
@@ -346,6 +347,35 @@ class _Recorder:
         return table_en[flat], table_lp[flat]
 
 
+def _check_moves(moves: Any) -> None:
+    """None, an emcee move, or a list of moves or (move, weight) pairs (emcee's convention)."""
+    import emcee
+
+    def is_move(m: Any) -> bool:
+        return isinstance(m, emcee.moves.Move)
+
+    if moves is None or is_move(moves):
+        return
+    if isinstance(moves, (list, tuple)) and moves and all(
+            is_move(m) or (isinstance(m, (list, tuple)) and len(m) == 2 and is_move(m[0])
+                           and isinstance(m[1], (int, float)) and not isinstance(m[1], bool) and m[1] > 0)
+            for m in moves):
+        return
+    raise TypeError(f"`moves` must be None, an emcee move, or a list of moves or (move, weight) pairs, got "
+                    f"{type(moves).__name__}")
+
+
+def _check_idata(idata: Any) -> None:
+    if not (hasattr(idata, "posterior") and hasattr(idata, "sample_stats")):
+        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+
+
+def _check_name(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a string, got {type(value).__name__}")
+    return value
+
+
 def _check_nan(logp: np.ndarray) -> None:
     """NaN or +inf log density: the target is broken or improper there (-inf, outside the support, is fine)."""
     bad = np.flatnonzero(np.isnan(logp) | np.isposinf(logp))
@@ -435,6 +465,11 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
 
     check_callable("log_density", log_density)
     n_steps = check_int("n_steps", n_steps, low=2)
+    progress = check_bool("progress", progress)
+    quiet = check_bool("quiet", quiet)
+    if vectorized is not None:
+        vectorized = check_bool("vectorized", vectorized)
+    _check_moves(moves)
     thin = check_int("thin", thin, low=1)
     burn = n_steps // 4 if burn is None else check_int("burn", burn, low=0)
     if burn >= n_steps:
@@ -527,6 +562,8 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
     >>> bool(0.2 < dg.acceptance < 0.95), dg.ess.shape, dg.rhat.shape
     (True, (1,), (1,))
     """
+    _check_idata(idata)
+    _check_name("var_name", var_name)
     a = idata.posterior.attrs
     if "acceptance" not in a:
         raise ValueError("`idata` carries no diagnostics: it was not made by bayes.sample")
@@ -538,9 +575,9 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
 
 def draws(idata: Any, var_name: str = "w") -> np.ndarray:
     """The parameter draws as a numpy array ``(chain, draw, d)``."""
-    post = getattr(idata, "posterior", None)
-    if post is None:
-        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+    _check_idata(idata)
+    _check_name("var_name", var_name)
+    post = idata.posterior
     if var_name not in post:
         raise ValueError(f"`var_name` must name a posterior variable of `idata` "
                          f"(one of {sorted(map(str, post.data_vars))}), got {var_name!r}")
@@ -549,6 +586,7 @@ def draws(idata: Any, var_name: str = "w") -> np.ndarray:
 
 def energy_draws(idata: Any) -> np.ndarray:
     """The recorded energies n L_n (or n r_n), shape ``(chain, draw)``."""
+    _check_idata(idata)
     stats = idata.sample_stats
     if "energy" not in stats:
         raise ValueError("`idata` has no recorded energy: sample a PosteriorDensity (bayes.tempered/gibbs)")
@@ -567,8 +605,8 @@ def posterior_mean(idata: Any, name: str = "energy", *, index: int | None = None
         log likelihood, minus the energy) or a posterior variable (then `index` picks the
         coordinate, default 0).
     """
-    if not hasattr(idata, "sample_stats") or not hasattr(idata, "posterior"):
-        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+    _check_idata(idata)
+    _check_name("name", name)
     if name == "log_likelihood" and "energy" in idata.sample_stats:
         x = -np.asarray(idata.sample_stats["energy"].values, dtype=float)
     elif name in idata.sample_stats:

@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import torch
 from torch.func import vmap
 
-from pdcheck import as_torch_generator, check_callable, check_choice, check_int, check_memory, check_positive
+from pdcheck import as_torch_generator, check_bool, check_callable, check_choice, check_int, check_memory, check_positive
 from bayes.errors import SamplerDivergenceError
 
 __all__ = ["SGLDResult", "sgld"]
@@ -303,8 +303,12 @@ def _setup(loss_fn: Callable, params: Any, data: Any, *, n_chains: int, n_steps:
     gamma = check_positive("localization", localization, allow_zero=True)
     record = check_choice("record", record, ("batch", "full"))
     for name, flag in (("mala", mala), ("noise", noise), ("vectorized", vectorized)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__} {flag!r}")
+        check_bool(name, flag)
+    if isinstance(params, torch.Tensor) and params.ndim in (1, 2):
+        d = int(params.shape[-1])
+        n_keep = (n_steps - burn + thin - 1) // thin
+        check_memory(f"sgld with {n_chains} chains x {n_keep} kept draws of dimension {d}",
+                     params.element_size() * n_chains * (n_keep * (d + 1) + 8 * d))
     init = _initial_point(params, n_chains)
     dtype, device = init.dtype, init.device
     eps = _per_chain("step_size", step_size, n_chains, dtype, device, allow_zero=False)
@@ -330,18 +334,19 @@ def _setup(loss_fn: Callable, params: Any, data: Any, *, n_chains: int, n_steps:
     check_callable("log_prior", log_prior, optional=True)
     if max_loss is not None:
         max_loss = check_positive("max_loss", max_loss)
-    n_keep = len(range(burn, n_steps, thin))
-    d = init.shape[1]
     per_point = sum(int(t[0].numel()) * t.element_size() for t in tensors) if tensors is not None else 0
-    check_memory(f"sgld with {n_chains} chains x {n_keep} kept draws of dimension {d}",
-                 dtype.itemsize * n_chains * (n_keep * (d + 1) + 8 * d)
-                 + n_chains * (batch_size or 0) * per_point)
+    check_memory(f"sgld mini-batches of {n_chains} chains x {batch_size} points",
+                 n_chains * (batch_size or 0) * per_point * 3)
 
     gen = as_torch_generator(seed, device)
     loss_full, grad_batch, grad_full = _potential(loss_fn, log_prior, len(tensors or ()), tensors is not None,
                                                   vectorized, gamma, c)
-    with torch.no_grad():
-        init_loss = loss_full(init, *(tensors or ())).detach()
+    try:
+        with torch.no_grad():
+            init_loss = loss_full(init, *(tensors or ())).detach()
+    except (TypeError, ValueError, RuntimeError, IndexError) as exc:   # the user's loss failed: say where
+        raise ValueError(f"`loss_fn` failed at `params`{' on `data`' if tensors is not None else ''}: "
+                         f"{type(exc).__name__}: {exc}") from exc
     if not torch.isfinite(init_loss).all():
         bad = int((~torch.isfinite(init_loss)).nonzero()[0, 0])
         raise SamplerDivergenceError(f"the loss is not finite at the initial point of chain {bad} (step 0)",
@@ -517,8 +522,9 @@ def sgld(loss_fn: Callable[..., torch.Tensor], params: torch.Tensor, data: Any =
                       n=n, localization=localization, center=center, batch_size=batch_size, log_prior=log_prior,
                       mala=mala, noise=noise, burn=burn, thin=thin, record=record, max_loss=max_loss,
                       vectorized=vectorized, seed=seed)
+    progress = check_bool("progress", progress)
     burn, thin = int(burn), int(thin)
-    n_keep = len(range(burn, n_steps, thin))
+    n_keep = (n_steps - burn + thin - 1) // thin
     n_chains, d = cfg.init.shape
     dtype, device = cfg.init.dtype, cfg.init.device
     draws = torch.empty((n_chains, n_keep, d), dtype=dtype, device=device)

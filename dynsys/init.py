@@ -87,11 +87,16 @@ def shell_moments(d: int, sigma: float) -> ShellMoments:
     d = check_int("d", d, low=1)
     sigma = check_positive("sigma", sigma)
     ratio = math.exp(gammaln((d + 1) / 2) - gammaln(d / 2))
-    mean_norm = sigma * math.sqrt(2.0) * ratio
-    var_norm = max(d * sigma ** 2 - mean_norm ** 2, 0.0)
-    std_norm = math.sqrt(var_norm)
-    return ShellMoments(math.sqrt(d) * sigma, d * sigma ** 2, 2 * d * sigma ** 4, mean_norm,
-                        std_norm, std_norm / mean_norm)
+    # in units of sigma (no overflow on the way), then scaled; a moment that exceeds the float range is refused
+    mean_unit = math.sqrt(2.0) * ratio
+    std_unit = math.sqrt(max(d - mean_unit ** 2, 0.0))
+    sig = np.float64(sigma)
+    with np.errstate(over="ignore"):
+        out = (np.float64(math.sqrt(d)) * sig, np.float64(d) * sig ** 2, 2.0 * d * sig ** 4,
+               np.float64(mean_unit) * sig, np.float64(std_unit) * sig)
+    if not all(np.isfinite(out)):
+        raise ValueError(f"`sigma` = {sigma:g} with `d` = {d}: var|w|^2 = 2 d sigma^4 exceeds the float64 range")
+    return ShellMoments(*(float(v) for v in out), std_unit / mean_unit)
 
 
 def _shape(shape: Any) -> tuple[int, ...]:

@@ -27,7 +27,7 @@ import numpy as np
 from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
 from pdcheck._paths import check_output_path
 
-__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "check_callable",
+__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_bool", "check_array", "check_callable",
            "check_float_dtype", "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
            "check_output_path", "NumericalError"]
 
@@ -88,11 +88,53 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
-    """`value` must be one of `allowed`."""
+    """`value` must be one of `allowed` (compared by type and equality; arrays are never equal to a choice).
+
+    Examples
+    --------
+    >>> check_choice("method", "sokal", ("sokal", "geyer"))
+    'sokal'
+    >>> check_choice("method", np.array([1, 2]), ("sokal", "geyer"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `method` must be one of ('sokal', 'geyer'), got array([1, 2])
+    """
     allowed = tuple(allowed)
-    if value not in allowed:
-        raise ValueError(f"`{name}` must be one of {allowed}, got {_fmt(value)}")
-    return value
+    for a in allowed:
+        if _comparable(value, a):
+            try:
+                if bool(value == a):
+                    return value
+            except (TypeError, ValueError):
+                pass
+    raise ValueError(f"`{name}` must be one of {allowed}, got {_fmt(value)}")
+
+
+def _comparable(v: Any, a: Any) -> bool:
+    """Strings with strings, bools with bools, numbers with numbers, otherwise the same type."""
+    flags = (bool, np.bool_)
+    if isinstance(v, str) or isinstance(a, str):
+        return isinstance(v, str) and isinstance(a, str)
+    if isinstance(v, flags) or isinstance(a, flags):
+        return isinstance(v, flags) and isinstance(a, flags)
+    if isinstance(v, numbers.Number) and isinstance(a, numbers.Number):
+        return True
+    return type(v) is type(a)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """A flag: ``True`` or ``False`` (numpy bools too), nothing else.
+
+    Examples
+    --------
+    >>> check_bool("progress", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: `progress` must be True or False, got str 'yes'
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} {_fmt(value)}")
 
 
 def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
@@ -116,7 +158,7 @@ def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
     ...
     TypeError: `x` must be real, got complex values (pass x.real or abs(x) explicitly)
     """
-    if x is None or isinstance(x, (str, bytes)):
+    if x is None or isinstance(x, (str, bytes, bool, dict, set)):
         raise TypeError(f"`{name}` must be array-like of numbers, got {_fmt(x)}")
     kind = np.dtype(dtype).kind
     if kind in "fiub" and _is_complex(x):

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Sequence
 import mpmath
 import numpy as np
 
-from pdcheck import as_generator, as_torch_generator, check_choice, check_int, check_memory, check_real
+from pdcheck import as_generator, as_torch_generator, check_bool, check_choice, check_int, check_memory, check_real
 
 __all__ = ["lattice_walk", "SquaredDistancePMF", "walk_sq_distance_pmf", "WalkMoments",
            "walk_moments", "MeanDistance", "walk_mean_distance", "walk_mean_distance_curve", "chi_mean_distance",
@@ -112,6 +112,8 @@ def lattice_walk(n_dims: int, n_steps: int, n_walkers: int, *, seed: Any = None,
     n_walkers = check_int("n_walkers", n_walkers, low=1)
     record_every = check_int("record_every", record_every, low=1)
     chunk = check_int("chunk", chunk, low=1)
+    check_bool("progress", progress)
+    device = _check_device(device)
     if n_walkers * n_dims > 2**31:
         raise ValueError(f"`n_walkers` * `n_dims` must be <= 2^31 (memory), got {n_walkers * n_dims}")
     n_rec = n_steps // record_every
@@ -156,6 +158,20 @@ def lattice_walk(n_dims: int, n_steps: int, n_walkers: int, *, seed: Any = None,
         bar.close()
     out.sqrt_()
     return out.cpu().numpy()
+
+
+def _check_device(device: Any) -> Any:
+    """A torch device that exists on this machine (a string such as "cpu" or a torch.device)."""
+    import torch
+
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"`device` must be a string such as 'cpu' or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+        torch.empty(0, device=dev)
+    except (RuntimeError, ValueError, AssertionError) as exc:
+        raise ValueError(f"`device` must be a device available here, got {device!r} ({exc})") from None
+    return dev
 
 
 def _walk_bytes(n_dims: int, n_steps: int, n_walkers: int, n_rec: int, chunk: int) -> int:
@@ -860,6 +876,8 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     n_walkers = check_int("n_walkers", n_walkers, low=2)
     exact_steps = check_int("exact_steps", exact_steps, low=0, high=MAX_PMF_STEPS)
     max_lines = check_int("max_lines", max_lines, low=0)
+    check_bool("exact_curve", exact_curve)
+    check_bool("progress", progress)
     # per panel: the distances, the drawn paths, and the walk's own work arrays
     check_memory(f"plot_walks(n_steps={n_steps}, n_walkers={n_walkers}, max_lines={max_lines})",
                  max(_walk_bytes(D, n_steps, n_walkers, n_steps, 256) for D in dims)

@@ -578,8 +578,8 @@ def rlct_newton(K: Any, variables: Sequence[Any], *, prior_exponents: Sequence[A
     (1, 1, False)
     """
     check_choice("on_degenerate", on_degenerate, ("raise", "bound"))
-    if K is None or isinstance(K, (bool, bytes)):
-        raise TypeError(f"`K` must be a sympy expression (a polynomial), got {type(K).__name__} {K!r}")
+    if not (isinstance(K, (sp.Expr, str)) or (isinstance(K, numbers.Number) and not isinstance(K, bool))):
+        raise TypeError(f"`K` must be a sympy expression (a polynomial), got {type(K).__name__} {K!r:.60}")
     if isinstance(variables, (str, bytes)) or not hasattr(variables, "__iter__"):
         raise TypeError(f"`variables` must be a sequence of sympy symbols, got {variables!r}")
     try:

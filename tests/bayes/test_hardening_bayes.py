@@ -105,3 +105,37 @@ def test_check_array_none_names_the_argument():
     with pytest.raises(TypeError, match="`y` must be array-like of numbers, got None"):
         NormalMeanModel(None)
     assert isinstance(bayes.SamplerDivergenceError("x"), FloatingPointError)
+
+
+def test_flags_moves_and_idata_are_checked_by_name():
+    import emcee
+
+    m = NormalMeanModel([0.1, 0.2, 0.3])
+    kw = dict(seed=0, quiet=True)
+    with pytest.raises(TypeError, match="`progress` must be True or False"):
+        sample(m.density(1.0), [0.0], 40, progress="notebook", **kw)     # emcee read strings as tqdm kinds
+    with pytest.raises(TypeError, match="`moves` must be None, an emcee move"):
+        sample(m.density(1.0), [0.0], 40, progress=False, moves=3, **kw)
+    sample(m.density(1.0), [0.0], 40, progress=False, moves=[(emcee.moves.DEMove(), 0.8),
+                                                              (emcee.moves.StretchMove(), 0.2)], **kw)
+    for fn in (bayes.diagnostics, bayes.draws, bayes.energy_draws, bayes.posterior_mean):
+        with pytest.raises(TypeError, match="`idata` must be the InferenceData returned by `sample`"):
+            fn(None)
+    with pytest.raises(ValueError, match="`kind` must be one of"):
+        bayes.PosteriorDensity(lambda w: w, lambda w: w, 1.0, kind="bayes")
+    with pytest.raises(ValueError, match="`beta`"):
+        bayes.PosteriorDensity(lambda w: w, lambda w: w, float("nan"))
+
+
+def test_sgld_names_a_loss_that_fails_at_the_start():
+    with pytest.raises(ValueError, match="`loss_fn` failed at `params`"):
+        sgld(lambda w: w[5], torch.zeros(2, dtype=torch.float64), n_chains=2, n_steps=5, step_size=0.01, beta=1.0,
+             n=10, seed=0, progress=False)
+
+
+def test_elementwise_losses_check_their_operands():
+    with pytest.raises(TypeError, match="`prediction` must be a real number or array, got NoneType"):
+        bayes.squared_loss(None, np.zeros(2))
+    with pytest.raises(ValueError, match="do not broadcast"):
+        bayes.absolute_loss(np.zeros(2), np.zeros(3))
+    np.testing.assert_array_equal(bayes.squared_loss(torch.ones(2), np.zeros(2)).numpy(), [1.0, 1.0])

@@ -127,3 +127,29 @@ def test_run_experiment_checkpoints_beyond_the_steps_record_every_step():
     r = run_experiment(X, y, hidden=(4,), eps=0.1, n_copies=1, n_epochs=1, batch_size=5, checkpoints=10**9,
                        progress=False)
     assert r.steps.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_train_ensemble_checks_its_inputs_by_name():
+    from dynsys import train_ensemble
+
+    net = mlp((3, 4, 2), seed=0)
+    X = torch.randn(20, 3, generator=torch.Generator().manual_seed(0))
+    y = (X[:, 0] > 0).long()
+    params = {k: v.detach()[None].repeat((2,) + (1,) * v.ndim) for k, v in net.named_parameters()}
+    sched = np.arange(20).reshape(4, 5)
+    for kw, exc, pattern in [(dict(model=None), TypeError, "`model`"), (dict(params=None), TypeError, "`params`"),
+                             (dict(X=None), TypeError, "`X`"), (dict(y=y.double()), TypeError, "`y`"),
+                             (dict(lr=[0.1, 0.2, 0.3]), ValueError, "`lr` must be a number or have one entry"),
+                             (dict(checkpoints=[]), ValueError, "`checkpoints` must name at least one step")]:
+        args = dict(model=net, params=params, X=X, y=y, schedule=sched, progress=False)
+        args.update(kw)
+        with pytest.raises(exc, match=pattern):
+            train_ensemble(**args)
+
+
+def test_shell_moments_beyond_the_float_range_is_refused():
+    from dynsys import shell_moments
+
+    with pytest.raises(ValueError, match="`sigma` = 1e\\+300"):
+        shell_moments(10, 1e300)         # OverflowError before
+    assert shell_moments(10, 1e70).radius == pytest.approx(10 ** 0.5 * 1e70)

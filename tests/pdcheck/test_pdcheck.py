@@ -131,3 +131,22 @@ def test_every_library_domain_error_is_a_numerical_error():
                 assert issubclass(obj, NumericalError), obj
     assert len(found) >= 6
     assert "NumericalError" in pdcheck.__all__
+
+
+def test_check_choice_is_never_confused_by_arrays_or_types():
+    from pdcheck import check_choice
+
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        check_choice("method", np.array(["sokal", "geyer"]), ("sokal", "geyer"))   # ambiguous truth value before
+    with pytest.raises(ValueError, match="`k` must be one of"):
+        check_choice("k", True, (1, 2))                                            # a bool is not the number 1
+    assert check_choice("k", np.int64(2), (1, 2)) == 2 and check_choice("k", None, (None, 1)) is None
+
+
+def test_check_bool():
+    from pdcheck import check_bool
+
+    assert check_bool("progress", np.bool_(True)) is True
+    for bad in (1, "yes", None, np.array([True])):
+        with pytest.raises(TypeError, match="`progress` must be True or False"):
+            check_bool("progress", bad)

@@ -111,3 +111,22 @@ def test_kempner_automaton_size_is_bounded():
 def test_kempner_progress_bar_appears_only_for_long_runs(capsys):
     kempner_sum("9", digits=30)          # progress=True by default; quick runs print nothing
     assert capsys.readouterr().err == ""
+
+
+def test_lattice_walk_device_and_flags_are_checked():
+    with pytest.raises(ValueError, match="`device` must be a device available here"):
+        lattice_walk(2, 10, 3, device="nodevice", progress=False)
+    with pytest.raises(TypeError, match="`device` must be a string"):
+        lattice_walk(2, 10, 3, device=1.5, progress=False)
+    with pytest.raises(TypeError, match="`progress` must be True or False"):
+        lattice_walk(2, 10, 3, progress="no")
+
+
+def test_exact_partial_sums_and_block_counts_are_bounded():
+    from puzzles import kempner_block_counts, kempner_partial_sum
+
+    with pytest.raises(ValueError, match="`n_max` must be <= 200000 with exact=True"):
+        kempner_partial_sum("9", n_max=10**7, exact=True)
+    with pytest.raises(ValueError, match="documented bound"):
+        kempner_block_counts("1" * 50, max_digits=100_000)
+    assert kempner_block_counts("9", max_digits=3) == [8, 72, 648]
