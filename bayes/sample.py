@@ -487,7 +487,7 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
         raise ValueError(f"`initial` has {d} parameters per walker but the density has dim = {dim}")
     pointwise = getattr(log_density, "pointwise_fn", None) is not None
     n_obs = int(getattr(log_density, "n", None) or 0) if pointwise else 0
-    n_draws = len(range(burn + thin - 1, n_steps, thin))
+    n_draws = (n_steps - burn) // thin   # = len(range(burn + thin - 1, n_steps, thin)), without overflow
     check_memory(f"sample(n_steps={n_steps}) with {k} walkers of dimension {d}"
                  + (f" and {n_obs} observations" if pointwise else ""),
                  8.0 * n_steps * k * (3 * d + 12) + 8.0 * k * n_draws * (d + 4 + 2 * n_obs))

@@ -25,6 +25,8 @@ from pdcheck import check_memory, check_output_path
 OUTPUT_OPTIONS = ("out", "plot")
 #: Largest figure side in pixels (Agg's limit is 2^16).
 MAX_PIXELS_PER_SIDE = 2**15
+#: Smallest resolution at which the figures' 7-point fonts still render.
+MIN_DPI = 20
 
 
 def iter_parsers(parser: argparse.ArgumentParser):
@@ -80,8 +82,8 @@ def check_outputs(args: argparse.Namespace) -> None:
 
 def check_figure(name: str, width_in: float, height_in: float, dpi: int) -> None:
     """A figure of this size can be rendered: each side at most 2^15 pixels, and it fits in memory."""
-    if dpi < 1:
-        raise ValueError(f"`{name}` must be >= 1, got {dpi}")
+    if dpi < MIN_DPI:   # below it the fonts cannot be rendered (FreeType rejects sub-pixel sizes)
+        raise ValueError(f"`{name}` must be >= {MIN_DPI}, got {dpi}")
     w, h = width_in * dpi, height_in * dpi
     if max(w, h) > MAX_PIXELS_PER_SIDE:
         raise ValueError(f"`{name}` = {dpi} gives a {w:.0f} x {h:.0f} pixel figure; each side must be <= "

@@ -19,6 +19,7 @@ import os
 import pkgutil
 import shutil
 import sys
+import warnings
 from typing import Sequence
 
 from pathdep._cli_support import check_outputs, document_defaults, save_partial
@@ -138,6 +139,13 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _warning_printer(prog: str):
+    """Warnings in one line each, like the errors (no source path, no code line)."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {category.__name__}: {_one_line(message)}", file=sys.stderr)
+    return show
+
+
 def _is_out_of_memory(exc: BaseException) -> bool:
     """An allocation that failed although the estimates let it through (torch reports it as RuntimeError)."""
     text = str(exc).lower()
@@ -157,8 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     prog = f"pathdep {args.command}"
     try:
-        check_outputs(args)
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(prog)
+            check_outputs(args)
+            return int(args.func(args) or 0)
     except NumericalError as exc:   # before ValueError: NonDegeneracyError is both
         saved = save_partial(args, exc)
         print(f"{prog}: numerical failure: {type(exc).__name__}: {_one_line(exc)}"

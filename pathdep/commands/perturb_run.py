@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -15,8 +16,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.out:
         raise ValueError(f"`--out` must be a directory name, got {args.out!r}")
-    if args.threads < 1:
-        raise ValueError(f"`--threads` must be >= 1, got {args.threads}")
+    cpus = os.cpu_count() or 1
+    if not 1 <= args.threads <= cpus:     # torch/OpenMP aborts the process on a huge count
+        raise ValueError(f"`--threads` must be between 1 and the number of CPUs ({cpus}), got {args.threads}")
     # options that do not apply are refused, not ignored
     if args.momentum is not None and args.optimizer not in ("momentum", "nesterov"):
         raise ValueError(f"`--momentum` applies to --optimizer momentum or nesterov, not {args.optimizer!r}")

@@ -4,9 +4,16 @@ For each subcommand a small valid command is run, then hypothesis replaces the v
 with a hostile string (negative, zero, NaN, inf, huge, not a number, unwritable paths...). The
 command must end with exit code 0, 1 (a numerical failure) or 2 (bad input, one line on stderr),
 never a Python traceback, never past its time budget, never above the memory cap.
+
+Every command runs with a fresh temporary directory as its working directory, so a hostile value
+given to an output option (``--out nan`` is a valid relative path) lands there, never in the
+checkout. A command that fails writes nothing at all, and a numeric option never turns into a file.
 """
 
 from __future__ import annotations
+
+import contextlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -57,9 +64,15 @@ def _argv(base, option, value, out):
     return argv
 
 
-def _judge(argv, capsys):
+#: Options whose value names a file or directory the command writes.
+OUTPUT_OPTIONS = ("--out", "--plot")
+
+
+def _judge(argv, capsys, cwd: Path, fuzzed: str | None = None):
+    """Run ``pathdep argv`` in `cwd` (empty) and check the outcome; return the exit code."""
+    assert not any(cwd.iterdir()), cwd
     try:
-        with time_budget(), address_space_cap():
+        with contextlib.chdir(cwd), time_budget(), address_space_cap():
             code = main(argv)
     except SystemExit as exc:          # argparse (bad option value, --help): its own one-line errors
         code = exc.code
@@ -69,8 +82,13 @@ def _judge(argv, capsys):
     assert code in (0, 1, 2), (argv, code, err)
     assert "Traceback" not in err, (argv, err)
     if code:
-        lines = [ln for ln in err.splitlines() if ln.strip() and "\r" not in ln]
+        lines = [ln for ln in err.splitlines() if ln.strip() and "\r" not in ln and ": warning: " not in ln]
         assert len(lines) == 1, (argv, err)
+    written = sorted(p.name for p in cwd.iterdir())
+    if code == 2:          # bad input is refused before any output is written
+        assert not written, (argv, written)
+    if fuzzed not in OUTPUT_OPTIONS:   # only an output option may name a path relative to the cwd
+        assert not written, (argv, written)
     return code
 
 
@@ -97,10 +115,16 @@ def test_subcommand_options_fail_cleanly(name, data, tmp_path_factory, capsys):
     option = data.draw(st.sampled_from(options), label="option")
     value = data.draw(st.sampled_from(HOSTILE), label="value")
     out = str(tmp_path_factory.mktemp("out") / "o")
-    _judge(_argv(base, option, value, out), capsys)
+    bad_out = option not in OUTPUT_OPTIONS
+    argv = _argv(base, option, value, out)
+    code = _judge(argv, capsys, tmp_path_factory.mktemp("cwd"), fuzzed=option)
+    if code == 2 and bad_out:          # the baseline's own output must not exist either
+        assert not any(Path(out).parent.iterdir()), (argv, list(Path(out).parent.iterdir()))
 
 
 @pytest.mark.parametrize("name", [_param(n) for n in COMMANDS])
 def test_subcommand_baseline_runs(name, tmp_path, capsys):
     base, _, _ = COMMANDS[name]
-    assert _judge([a.replace("{out}", str(tmp_path / "o")) for a in base], capsys) == 0
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    assert _judge([a.replace("{out}", str(tmp_path / "o")) for a in base], capsys, cwd) == 0
