@@ -52,7 +52,7 @@ def document_defaults(parser: argparse.ArgumentParser) -> None:
                 continue
             if isinstance(a, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
                 note = "off by default" if a.default is False else "on by default"
-            elif a.default is None:
+            elif a.default is None or (isinstance(a.default, (list, tuple)) and not a.default):
                 note = "default: none"
             elif isinstance(a.default, (list, tuple)):
                 note = "default: " + " ".join(str(v) for v in a.default)
