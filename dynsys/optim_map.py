@@ -341,6 +341,11 @@ def function_space_spectrum(omap: OptimizerMap, x0: torch.Tensor, n_steps: int, 
         raise TypeError(f"`omap` must be an OptimizerMap, got {type(omap).__name__}")
     if not callable(output_fn):
         raise TypeError(f"`output_fn` must be callable, got {type(output_fn).__name__}")
+    if not isinstance(probe, torch.Tensor) or not probe.is_floating_point():
+        raise TypeError(f"`probe` must be a floating torch tensor of inputs, got {type(probe).__name__}")
+    if not isinstance(x0, torch.Tensor) or x0.ndim != 1 or x0.numel() < omap.n_params:
+        raise TypeError(f"`x0` must be a 1-D torch tensor state of the map (length >= {omap.n_params}), "
+                        f"got {type(x0).__name__}")
     observe_every = check_int("observe_every", observe_every, low=1)
     if transient != 0:
         raise ValueError(f"`transient` must be 0 for function_space_spectrum (the output "

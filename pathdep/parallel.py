@@ -76,7 +76,16 @@ def pin_threads(n: int = 1) -> None:
 
     Called at the start of every task that runs on a worker, so that a worker never
     oversubscribes the cores it shares with the others.
+
+    Raises
+    ------
+    ValueError
+        If `n` is not an integer between 1 and the CPU count (OpenMP aborts the process on
+        a huge count).
     """
+    cpus = os.cpu_count() or 1
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= cpus:
+        raise ValueError(f"`n` must be an integer between 1 and the number of CPUs ({cpus}), got {n!r}")
     for key in THREAD_ENV:
         os.environ[key] = str(n)
     try:

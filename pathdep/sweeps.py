@@ -60,6 +60,10 @@ def lyapunov_point(*, optimizer: str = "sgd", lr: float = 0.1, momentum: float =
 
     from dynsys import digits_mlp_map, lyapunov_spectrum
 
+    _check_lyapunov(optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, width=width,
+                    depth=depth, batch_size=batch_size, steps=steps, k=k, n_windows=n_windows, dataset=dataset,
+                    float32=float32, seed=seed)
+
     hyper: dict[str, Any] = {"weight_decay": float(weight_decay)}
     if optimizer in ("momentum", "nesterov"):
         hyper["momentum"] = float(momentum)
@@ -83,6 +87,8 @@ def dw_point(*, optimizer: str = "sgd", lr: float = 0.1, momentum: float = 0.0, 
     """Note 000's perturbation experiment at one point: mean d_w(t) and d_w/|w|(t) over the copies."""
     from dynsys.experiments import run_experiment
 
+    _check_dw(optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, width=width, depth=depth,
+              eps=eps, copies=copies, epochs=epochs, batch_size=batch_size, kind=kind, dataset=dataset, seed=seed)
     data = {}
     if dataset is not None:
         from dynsys.data import load_dataset
@@ -244,6 +250,9 @@ def _check_grid(grid: Mapping[str, Sequence[Any]], seeds: Sequence[int]) -> tupl
         if len({json.dumps(_plain(v)) for v in vals}) != len(vals):
             raise ValueError(f"`grid` axis {name!r} has repeated values: {vals}")
         out[name] = [_plain(v) for v in vals]
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__") or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
+        raise TypeError(f"`seeds` must be a sequence of non-negative integers, got {seeds!r:.80}")
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ValueError(f"`seeds` must be distinct non-negative integers, got {seeds}")
@@ -531,11 +540,15 @@ def plot_sweep(ds: Any, var: str, *, index: Mapping[str, int] | None = None, tit
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    if var not in ds.data_vars:
+    if not hasattr(ds, "data_vars") or not hasattr(ds, "attrs"):
+        raise TypeError(f"`ds` must be an xarray Dataset returned by sweep, got {type(ds).__name__}")
+    if not isinstance(var, str) or var not in ds.data_vars:
         raise ValueError(f"`var` must be one of {sorted(ds.data_vars)}, got {var!r}")
     da = ds[var]
     axes = [d for d in da.dims if d in _grid_axes(ds)]
     extra = [d for d in da.dims if d not in axes and d != "seed"]
+    if index is not None and not isinstance(index, Mapping):
+        raise TypeError(f"`index` must be a mapping dim -> position or None, got {type(index).__name__}")
     sel = dict(index or {})
     n_seeds = da.sizes["seed"]
     mean = da.mean("seed")

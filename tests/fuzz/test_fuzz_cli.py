@@ -23,13 +23,17 @@ from pathdep.cli import main
 from tests.fuzz._harness import FUZZ_EXAMPLES, FUZZ_MEMORY, Hang, address_space_cap, time_budget
 
 OWNER_11 = "issue 11 (pathdep rlct)"
-OWNER_12 = "issue 12 (pathdep lyapunov)"
 
 # subcommand: (baseline argv with {out} for a fresh output location, options whose value is fuzzed, owner)
 COMMANDS = {
     "list": (["list", "puzzles.kempner"], [], None),
     "verify": (["verify", "puzzles.kempner.block_count", "--out", "{out}", "--no-progress", "--seed", "0"],
-               ["--seed", "--out"], None),
+               ["--seed", "--out", "-j", "--scheduler"], None),
+    # "--set=steps" fuzzes the value of the experiment option: --set steps=VALUE
+    "sweep": (["sweep", "lyapunov", "--grid", "lr=0.1", "--set", "steps=5", "--set", "width=4", "--set", "k=2",
+               "--out", "{out}.nc", "--no-progress"],
+              ["--grid=lr", "--set=steps", "--set=width", "--set=k", "--seeds", "--out", "--plot", "-j",
+               "--scheduler"], None),
     "kempner": (["kempner", "--digits", "5", "--base", "10", "--exclude", "9", "--no-progress"],
                 ["--digits", "--base", "--exclude"], None),
     "walk": (["walk", "--dims", "2", "--steps", "10", "--walkers", "3", "--out", "{out}.png", "--exact-steps", "5",
@@ -45,7 +49,7 @@ COMMANDS = {
                     ["--epochs", "--copies", "--hidden", "--eps", "--dpi", "--batch-size", "--lr", "--seed",
                      "--threads", "--out", "--weight-decay"], None),
     "lyapunov": (["lyapunov", "henon", "--steps", "200", "--seed", "0", "--plot", "", "--no-progress"],
-                 ["--steps", "--transient", "--k", "--reortho-every", "--seed", "--param", "--plot"], OWNER_12),
+                 ["--steps", "--transient", "--k", "--reortho-every", "--seed", "--param", "--plot"], None),
     "rlct": (["rlct", "normal-crossing", "--k", "1", "--methods", "llc", "--quick", "--seed", "0", "--no-progress"],
              ["--k", "--h", "--seed"], OWNER_11),
 }
@@ -56,6 +60,13 @@ HOSTILE = ["-1", "0", "1", "nan", "inf", "-inf", "1e300", "1e-320", "1000000000"
 
 def _argv(base, option, value, out):
     argv = [a.replace("{out}", out) for a in base]
+    if "=" in option:                  # NAME=VALUE options: replace the value of NAME
+        option, key = option.split("=")
+        for i, a in enumerate(argv[:-1]):
+            if a == option and argv[i + 1].startswith(key + "="):
+                argv[i + 1] = f"{key}={value}"
+                return argv
+        return argv + [option, f"{key}={value}"]
     if option in argv:
         i = argv.index(option)
         argv[i + 1] = value

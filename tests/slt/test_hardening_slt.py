@@ -105,3 +105,22 @@ def test_cli_rlct_rrr_huge_is_refused_in_one_line(capsys):
     err = _cli_refuses(["rlct", "rrr", "--M", "1000", "--N", "1000", "--H", "1000", "--r", "1", "--methods", "llc",
                         "--quick", "--no-progress"], capsys, seconds=5)
     assert "memory" in err or "would take" in err
+
+
+# ---------------------------------------------------------------- the ladder estimator (team lead's module)
+lead = pytest.mark.xfail(reason="slt/ladder.py belongs to the team lead: found by the fuzz suite, not fixed here",
+                         strict=True)
+
+
+@lead
+@pytest.mark.parametrize("arg, value", [("temps", "x"), ("g", "x"), ("g", 1j), ("se", "x"), ("multiplicity", "x")])
+def test_fit_ladder_names_a_bad_argument(arg, value):
+    import numpy as np
+
+    from slt import fit_ladder
+
+    t = np.geomspace(1e2, 1e4, 5)
+    kwargs = dict(temps=t, g=2.0 - 1.0 / (np.log(t) - 1.0), se=np.full(5, 1e-3), multiplicity=2)
+    kwargs[arg] = value
+    with pytest.raises((TypeError, ValueError), match=f"`{arg}`"):
+        fit_ladder(**kwargs)
