@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_int, check_positive, check_real
+from pdcheck import as_generator, check_array, check_int, check_memory, check_positive, check_real
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 
 __all__ = ["GaussianPosterior", "NormalMeanModel", "LinearRegressionModel", "SpikeModel"]
@@ -61,6 +61,14 @@ def _betas(beta: Any) -> tuple[np.ndarray, bool]:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"`beta` must be non-negative finite numbers, got {arr.tolist()}")
     return arr, False
+
+
+def _theta(w: Any) -> np.ndarray:
+    """The one parameter of a 1-parameter model: `w` of shape ``(..., 1)``."""
+    arr = np.asarray(w, dtype=float)
+    if arr.ndim == 0 or arr.shape[-1] != 1:
+        raise ValueError(f"`w` must have last axis of length 1 (this model has one parameter), got shape {arr.shape}")
+    return arr[..., 0]
 
 
 def _out(values: list[float], scalar: bool) -> Any:
@@ -120,6 +128,7 @@ class NormalMeanModel:
         n = check_int("n", n, low=1)
         check_real("theta", theta)
         check_positive("sigma", sigma)
+        check_memory(f"NormalMeanModel.simulate(n={n})", 3 * 8 * n)
         rng = as_generator(seed)
         return cls(theta + sigma * rng.standard_normal(n), sigma, prior_mean, prior_std)
 
@@ -144,22 +153,29 @@ class NormalMeanModel:
     # densities (vectorised: w shape (..., 1))
     def log_likelihood(self, w: Any) -> Any:
         """log p(D|theta) = -(n/2) log(2 pi sigma^2) - (S + n (theta - ybar)^2)/(2 sigma^2)."""
-        th = np.asarray(w, dtype=float)[..., 0]
+        th = _theta(w)
         s2 = self.sigma ** 2
         return -0.5 * self.n * math.log(2 * math.pi * s2) - (self._ss + self.n * (th - self.ybar) ** 2) / (2 * s2)
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        """log N(y_i | theta, sigma^2) for each observation, shape ``(..., n)`` (sums to `log_likelihood`)."""
+        r = (self.y - _theta(w)[..., None]) / self.sigma
+        return -0.5 * r ** 2 - 0.5 * math.log(2 * math.pi * self.sigma ** 2)
 
     def energy(self, w: Any) -> Any:
         """n L_n(theta) = -log p(D|theta)."""
         return -self.log_likelihood(w)
 
     def log_prior(self, w: Any) -> Any:
-        th = np.asarray(w, dtype=float)[..., 0]
+        th = _theta(w)
         t2 = self.prior_std ** 2
         return -0.5 * (th - self.prior_mean) ** 2 / t2 - 0.5 * math.log(2 * math.pi * t2)
 
     def density(self, beta: float) -> PosteriorDensity:
-        """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity` (for samplers)."""
-        return tempered(self.log_likelihood, self.log_prior, beta, dim=1)
+        """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity` (for samplers), with
+        the pointwise log likelihood and the observations for ArviZ."""
+        return tempered(self.log_likelihood, self.log_prior, beta, dim=1, pointwise=self.per_sample,
+                        observed=self.y)
 
     def sample_prior(self, size: int, *, seed: Any = None) -> np.ndarray:
         """`size` prior draws, shape ``(size, 1)`` (e.g. an initial ensemble at beta = 0)."""
@@ -212,6 +228,12 @@ class NormalMeanModel:
                                      prior_mean=self.prior_mean, prior_cov=self.prior_std ** 2)
 
 
+def _regression_bytes(n: int, d: int) -> float:
+    """The model's own matrices (X^T X, prior precision, Cholesky, posterior inverses) and one
+    batch of 64 residual vectors."""
+    return 8.0 * (6 * d * d + 64 * n + 4 * n)
+
+
 @dataclass(frozen=True)
 class LinearRegressionModel:
     """Bayesian linear regression y ~ N(X w, sigma^2 I), prior w ~ N(prior_mean, prior_cov).
@@ -253,6 +275,8 @@ class LinearRegressionModel:
     def __post_init__(self) -> None:
         x = check_array("x", self.x, ndim=2, min_size=1)
         y = check_array("y", self.y, ndim=1)
+        n_obs, d = x.shape
+        check_memory(f"LinearRegressionModel with n={n_obs}, d={d}", _regression_bytes(n_obs, d))
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"`y` must have one entry per row of `x` ({x.shape[0]}), got shape {y.shape}")
         d = x.shape[1]
@@ -290,6 +314,7 @@ class LinearRegressionModel:
         n, d = check_int("n", n, low=1), check_int("d", d, low=1)
         check_positive("sigma", sigma)
         check_positive("prior_std", prior_std)
+        check_memory(f"LinearRegressionModel.simulate(n={n}, d={d})", 8 * n * d + _regression_bytes(n, d))
         rng = as_generator(seed)
         x = rng.standard_normal((n, d))
         w = prior_std * rng.standard_normal(d) if w_true is None else check_array("w_true", w_true, shape=(d,))
@@ -304,11 +329,22 @@ class LinearRegressionModel:
     def dim(self) -> int:
         return int(self.x.shape[1])
 
+    def _points(self, w: Any) -> np.ndarray:
+        arr = np.asarray(w, dtype=float)
+        if arr.ndim == 0 or arr.shape[-1] != self.dim:
+            raise ValueError(f"`w` must have last axis of length {self.dim} (the regression coefficients), "
+                             f"got shape {arr.shape}")
+        return arr
+
     def log_likelihood(self, w: Any) -> Any:
         """log p(D|w) = -(n/2) log(2 pi sigma^2) - |y - X w|^2/(2 sigma^2); w shape (..., d)."""
-        w = np.asarray(w, dtype=float)
-        r = self.y - w @ self.x.T
+        r = self.y - self._points(w) @ self.x.T
         return -0.5 * self.n * math.log(2 * math.pi * self.sigma ** 2) - 0.5 * (r ** 2).sum(-1) / self.sigma ** 2
+
+    def per_sample(self, w: Any) -> np.ndarray:
+        """log N(y_i | x_i . w, sigma^2) for each observation, shape ``(..., n)``."""
+        r = (self.y - self._points(w) @ self.x.T) / self.sigma
+        return -0.5 * r ** 2 - 0.5 * math.log(2 * math.pi * self.sigma ** 2)
 
     def energy(self, w: Any) -> Any:
         """n L_n(w) = -log p(D|w)."""
@@ -316,13 +352,15 @@ class LinearRegressionModel:
 
     def log_prior(self, w: Any) -> Any:
         """log N(w | m0, S0); w shape (..., d)."""
-        dw = np.asarray(w, dtype=float) - self.prior_mean
+        dw = self._points(w) - self.prior_mean
         q = np.einsum("...i,ij,...j->...", dw, self._prec0, dw)
         return -0.5 * q - 0.5 * self._logdet0 - 0.5 * self.dim * _LOG2PI
 
     def density(self, beta: float) -> PosteriorDensity:
-        """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity`."""
-        return tempered(self.log_likelihood, self.log_prior, beta, dim=self.dim)
+        """The tempered posterior as a :class:`~bayes.posterior.PosteriorDensity`, with the pointwise
+        log likelihood and the observations for ArviZ."""
+        return tempered(self.log_likelihood, self.log_prior, beta, dim=self.dim, pointwise=self.per_sample,
+                        observed=self.y)
 
     def sample_prior(self, size: int, *, seed: Any = None) -> np.ndarray:
         """`size` prior draws, shape ``(size, d)`` (e.g. an initial ensemble at beta = 0)."""
@@ -425,14 +463,14 @@ class SpikeModel:
 
     def log_likelihood(self, w: Any) -> Any:
         """log p(x|theta); +inf at theta = x, -inf outside |x - theta| <= 1."""
-        u = np.abs(self.x - np.asarray(w, dtype=float)[..., 0])
+        u = np.abs(self.x - _theta(w))
         with np.errstate(divide="ignore"):
             out = np.where(u <= 1.0, math.log((1 - self.a) / 2) - self.a * np.log(u), -np.inf)
         return float(out) if out.ndim == 0 else out
 
     def log_prior(self, w: Any) -> Any:
         """Uniform on [x - 1, x + 1]."""
-        t = np.asarray(w, dtype=float)[..., 0]
+        t = _theta(w)
         out = np.where(np.abs(t - self.x) <= 1.0, -math.log(2.0), -np.inf)
         return float(out) if out.ndim == 0 else out
 

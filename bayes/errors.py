@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pdcheck import NumericalError
 
-class SamplerDivergenceError(FloatingPointError):
+
+class SamplerDivergenceError(FloatingPointError, NumericalError):
     """A chain produced NaN or an exploding loss; ``chain`` and ``step`` say where, ``partial`` keeps the trace."""
 
     def __init__(self, message: str, *, chain: int | None = None, step: int | None = None,

@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_bool, check_int, check_memory, check_positive
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 from bayes.sample import mean_with_error, sample
 
@@ -107,6 +107,7 @@ def beta_ladder(n_betas: int = 16, *, power: float = 4.0) -> np.ndarray:
     """
     k = check_int("n_betas", n_betas, low=2)
     p = check_positive("power", power)
+    check_memory(f"beta_ladder(n_betas={k})", 3 * 8 * k)
     return (np.arange(k) / (k - 1)) ** p
 
 
@@ -122,7 +123,8 @@ def ti_quadrature(betas: Any, mean_energy: Any, var_energy: Any | None = None) -
 
     The trapezoidal rule with Friel-Hurn-Wyse's correction -sum dbeta^2/12 (V_{k+1} - V_k)
     when `var_energy` is given (its magnitude is returned as the error), else the plain
-    rule with the Richardson-type error |T(all) - T(every other rung)| / 3.
+    rule with the Richardson-type error |T(all) - T(every other rung)| / 3 (the last rung
+    always kept; with only two rungs the error is |T| itself, never NaN).
 
     Examples
     --------
@@ -139,10 +141,37 @@ def ti_quadrature(betas: Any, mean_energy: Any, var_energy: Any | None = None) -
         v = check_array("var_energy", var_energy, shape=(b.shape[0],))
         corr = float(np.sum(db ** 2 / 12.0 * (v[1:] - v[:-1])))
         return -trap - corr, abs(corr)
-    if b.shape[0] >= 3 and b.shape[0] % 2 == 1:
-        coarse = float(np.sum(0.5 * np.diff(b[::2]) * (e[::2][1:] + e[::2][:-1])))
+    if b.shape[0] >= 3:
+        # Richardson-type: the rule on every other rung (the last rung kept when the count is even)
+        idx = np.unique(np.append(np.arange(0, b.shape[0], 2), b.shape[0] - 1))
+        coarse = float(np.sum(0.5 * np.diff(b[idx]) * (e[idx][1:] + e[idx][:-1])))
         return -trap, abs(trap - coarse) / 3.0
-    return -trap, float("nan")
+    return -trap, abs(trap)   # two rungs: no second rule to compare with; the whole integral bounds nothing better
+
+
+def _check_sampler(sampler: Any) -> bool:
+    """True for the built-in "emcee", False for a user callable; anything else is refused by name."""
+    if isinstance(sampler, str) and sampler == "emcee":
+        return True
+    if callable(sampler):
+        return False
+    raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got "
+                     f"{type(sampler).__name__} {sampler!r:.60}")
+
+
+def _prior_walkers(log_prior: Any, dim: Any, n_walkers: int | None, rng: np.random.Generator) -> np.ndarray:
+    """An initial ensemble of prior draws (the prior must have `sample`)."""
+    if not callable(getattr(log_prior, "sample", None)):
+        raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
+    d = int(dim) if isinstance(dim, (int, np.integer)) else np.shape(log_prior.sample(1, seed=0))[-1]
+    k = check_int("n_walkers", n_walkers, low=1) if n_walkers is not None else max(32, 4 * d)
+    check_memory(f"an ensemble of n_walkers={k} prior draws of dimension {d}", 8 * 4 * k * d)
+    return np.asarray(log_prior.sample(k, seed=rng), dtype=float)
+
+
+def _energies(sampler: Any, density: PosteriorDensity, rng: np.random.Generator) -> np.ndarray:
+    """A user sampler's energies, checked: (chain, draw) or (draw,), at least 2, finite."""
+    return check_array("the energies returned by `sampler`", sampler(density, rng), ndim=(1, 2), min_size=2)
 
 
 def _energies_emcee(density: PosteriorDensity, start: np.ndarray, n_steps: int, n_walkers: int | None,
@@ -201,30 +230,25 @@ def log_evidence(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callabl
     """
     b = beta_ladder(n_betas, power=power) if betas is None else _check_ladder(betas)
     n_steps = check_int("n_steps", n_steps, low=8)
-    if not (sampler == "emcee" or callable(sampler)):
-        raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got {sampler!r}")
+    use_emcee = _check_sampler(sampler)
+    progress = check_bool("progress", progress)
+    vectorized = check_bool("vectorized", vectorized)
     rng = as_generator(seed)
     dim = getattr(log_prior, "dim", None)
     start = None
-    if sampler == "emcee":
-        if initial is not None:
-            start = check_array("initial", initial, ndim=(1, 2))
-        elif callable(getattr(log_prior, "sample", None)):
-            d = int(dim)
-            k = n_walkers if n_walkers is not None else max(32, 4 * d)
-            start = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
-        else:
-            raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
+    if use_emcee:
+        start = (check_array("initial", initial, ndim=(1, 2)) if initial is not None
+                 else _prior_walkers(log_prior, dim, n_walkers, rng))
     from tqdm.auto import tqdm
 
     means, ses, vars_ = [], [], []
     for beta in tqdm(b, desc="thermodynamic integration", disable=not progress):
         dens = tempered(log_likelihood, log_prior, float(beta), vectorized=vectorized,
                         dim=int(dim) if isinstance(dim, (int, np.integer)) else None)
-        if sampler == "emcee":
+        if use_emcee:
             en, start = _energies_emcee(dens, start, n_steps, n_walkers, rng)
         else:
-            en = np.asarray(sampler(dens, rng), dtype=float)
+            en = _energies(sampler, dens, rng)
         est = mean_with_error(en)
         means.append(est.mean)
         ses.append(est.stderr)
@@ -271,26 +295,24 @@ def wbic(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.nd
         if n is None:
             raise ValueError("`n` must be given (an integer >= 2) when `log_likelihood` has no `.n`")
     n = check_int("n", n, low=2)
-    if not (sampler == "emcee" or callable(sampler)):
-        raise ValueError(f"`sampler` must be 'emcee' or a callable (density, rng) -> energies, got {sampler!r}")
+    use_emcee = _check_sampler(sampler)
+    progress = check_bool("progress", progress)
+    vectorized = check_bool("vectorized", vectorized)
     rng = as_generator(seed)
     beta = check_beta(1.0 / math.log(n))
     dim = getattr(log_prior, "dim", None)
     dens = tempered(log_likelihood, log_prior, beta, vectorized=vectorized,
                     dim=int(dim) if isinstance(dim, (int, np.integer)) else None)
-    if sampler == "emcee":
+    if use_emcee:
         if initial is None:
-            if not callable(getattr(log_prior, "sample", None)):
-                raise ValueError("`initial` must be given when `log_prior` has no `sample` method")
-            k = n_walkers if n_walkers is not None else max(32, 4 * int(dim))
-            initial = np.asarray(log_prior.sample(k, seed=rng), dtype=float)
+            initial = _prior_walkers(log_prior, dim, n_walkers, rng)
         from bayes.sample import energy_draws
 
         idata = sample(dens, initial, check_int("n_steps", n_steps, low=8), n_walkers=n_walkers, seed=rng,
                        progress=progress, quiet=True)
         en = energy_draws(idata)
     else:
-        en = np.asarray(sampler(dens, rng), dtype=float)
+        en = _energies(sampler, dens, rng)
     est = mean_with_error(en)
     return WBICResult(est.mean, est.stderr, beta, n, est.ess)
 

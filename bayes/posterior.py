@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_int, check_positive
+from pdcheck import (as_generator, check_array, check_bool, check_callable, check_choice, check_int, check_memory,
+                     check_positive)
 
 __all__ = [
     "PosteriorDensity", "tempered", "gibbs",
@@ -65,10 +66,18 @@ def _as_points(name: str, w: Any, dim: int | None) -> np.ndarray:
     return arr
 
 
+def _scalar(fn: Callable[[np.ndarray], Any], w: np.ndarray) -> float:
+    out = np.asarray(fn(w), dtype=float)
+    if out.size != 1:
+        raise ValueError(f"a log-density function returned shape {out.shape} at one point of shape {w.shape}; "
+                         "expected a scalar")
+    return float(out.reshape(()))
+
+
 def _evaluate(fn: Callable[[np.ndarray], Any], w: np.ndarray, vectorized: bool) -> Any:
     """``fn`` on one point or row by row/vectorised on a batch; float or (k,) array out."""
     if w.ndim == 1:
-        return float(np.asarray(fn(w), dtype=float).reshape(()))
+        return _scalar(fn, w)
     if vectorized:
         out = np.asarray(fn(w), dtype=float)
         if out.shape != (w.shape[0],):
@@ -76,7 +85,7 @@ def _evaluate(fn: Callable[[np.ndarray], Any], w: np.ndarray, vectorized: bool) 
                              f"{w.shape}; expected ({w.shape[0]},). Pass `vectorized=False` if it "
                              "handles one point at a time")
         return out
-    return np.array([float(np.asarray(fn(row), dtype=float).reshape(())) for row in w])
+    return np.array([_scalar(fn, row) for row in w])
 
 
 # ----------------------------------------------------------------------------- densities
@@ -102,6 +111,13 @@ class PosteriorDensity:
         Parameter dimension, when known (taken from the prior).
     vectorized : bool
         Whether the two functions accept a batch ``(k, d)``.
+    pointwise_fn : callable or None
+        ``w -> (..., n)``: the log likelihood of each observation (tempered), or minus each
+        observation's loss (Gibbs), summing to ``-energy(w)``; None when the model does not
+        know its observations. Samplers store it in ArviZ's ``log_likelihood`` group, which
+        ``arviz.waic``/``arviz.loo`` read.
+    observed : ndarray or None
+        The observations (ArviZ's ``observed_data`` group), shape ``(n,)``.
     """
 
     energy_fn: Callable[[np.ndarray], Any]
@@ -111,6 +127,20 @@ class PosteriorDensity:
     n: int | None = None
     dim: int | None = None
     vectorized: bool = True
+    pointwise_fn: Callable[[np.ndarray], Any] | None = None
+    observed: Any = None
+
+    def __post_init__(self) -> None:
+        check_callable("energy_fn", self.energy_fn)
+        check_callable("log_prior_fn", self.log_prior_fn)
+        object.__setattr__(self, "beta", check_beta(self.beta))
+        check_choice("kind", self.kind, ("tempered", "gibbs"))
+        if self.n is not None:
+            object.__setattr__(self, "n", check_int("n", self.n, low=1))
+        if self.dim is not None:
+            object.__setattr__(self, "dim", check_int("dim", self.dim, low=1))
+        object.__setattr__(self, "vectorized", check_bool("vectorized", self.vectorized))
+        check_callable("pointwise_fn", self.pointwise_fn, optional=True)
 
     def energy(self, w: Any) -> Any:
         """E(w): n L_n(w) = -log p(D|w) (tempered) or n r_n(w) (Gibbs); float or (k,)."""
@@ -123,6 +153,27 @@ class PosteriorDensity:
     def log_prior(self, w: Any) -> Any:
         """log phi(w); float or (k,)."""
         return _evaluate(self.log_prior_fn, _as_points("w", w, self.dim), self.vectorized)
+
+    def pointwise_log_likelihood(self, w: Any) -> np.ndarray:
+        """Per-observation log likelihood (or minus the per-observation loss), shape ``(..., n)``.
+
+        Raises
+        ------
+        ValueError
+            If the density does not know its observations (``pointwise_fn`` is None).
+        """
+        if self.pointwise_fn is None:
+            raise ValueError("this density does not know its observations: build it from a likelihood with "
+                             "`per_sample` (e.g. GaussianLikelihood) or pass `pointwise=` to tempered/gibbs")
+        pts = _as_points("w", w, self.dim)
+        if self.vectorized or pts.ndim == 1:
+            out = np.asarray(self.pointwise_fn(pts), dtype=float)
+        else:
+            out = np.stack([np.asarray(self.pointwise_fn(row), dtype=float) for row in pts])
+        if out.shape[:-1] != pts.shape[:-1] or (self.n is not None and out.shape[-1] != self.n):
+            raise ValueError(f"`pointwise` returned shape {out.shape} for points of shape {pts.shape}; expected "
+                             f"{pts.shape[:-1] + (self.n if self.n is not None else 'n',)}")
+        return out
 
     def parts(self, w: Any) -> tuple[Any, Any]:
         """``(log_prior, energy)`` at `w` (energy not computed where the prior is -inf)."""
@@ -160,13 +211,43 @@ def _combine(lp: Any, en: Any, beta: float) -> Any:
     return out
 
 
-def _dim_of(prior: Any) -> int | None:
-    d = getattr(prior, "dim", None)
-    return int(d) if isinstance(d, (int, np.integer)) else None
+def _dim_of(obj: Any) -> int | None:
+    d = getattr(obj, "dim", None)
+    return int(d) if isinstance(d, (int, np.integer)) and not isinstance(d, bool) else None
+
+
+def _agree_dim(dim: int | None, **parts: Any) -> int | None:
+    """The parameter dimension: `dim` if given, else what the parts know; all must agree."""
+    known = {name: _dim_of(obj) for name, obj in parts.items()}
+    if dim is not None:
+        known["dim"] = check_int("dim", dim, low=1)
+    values = {v for v in known.values() if v is not None}
+    if len(values) > 1:
+        said = ", ".join(f"`{k}` has {v}" for k, v in known.items() if v is not None)
+        raise ValueError(f"the parameter dimensions disagree: {said} (a model with fewer parameters would "
+                         "silently ignore the extra ones)")
+    return values.pop() if values else None
+
+
+def _pointwise_of(obj: Any, pointwise: Any, observed: Any, sign: float) -> tuple[Any, Any]:
+    """(pointwise_fn, observed): given explicitly, or read from a likelihood/risk with `per_sample` and `y`."""
+    if pointwise is not None:
+        if not callable(pointwise):
+            raise TypeError(f"`pointwise` must be a callable w -> (..., n) or None, got {type(pointwise).__name__}")
+        fn = pointwise
+    else:
+        per = getattr(obj, "per_sample", None)
+        if not callable(per):
+            return None, (None if observed is None else check_array("observed", observed, ndim=1, finite=False))
+        fn = per if sign > 0 else (lambda w: -np.asarray(per(w), dtype=float))
+    if observed is None:
+        observed = getattr(obj, "y", None)
+    return fn, (None if observed is None else check_array("observed", observed, ndim=1, finite=False))
 
 
 def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], Any],
-             beta: float, *, vectorized: bool = True, dim: int | None = None) -> PosteriorDensity:
+             beta: float, *, vectorized: bool = True, dim: int | None = None, pointwise: Any = None,
+             observed: Any = None) -> PosteriorDensity:
     """The tempered posterior p(D|w)^beta phi(w) as a log-density object.
 
     Parameters
@@ -180,7 +261,13 @@ def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[n
     vectorized : bool, default True
         Whether both callables accept a batch of points.
     dim : int, optional
-        Parameter dimension (default: ``log_prior.dim`` when it has one).
+        Parameter dimension (default: ``log_prior.dim`` or ``log_likelihood.dim`` when known).
+    pointwise : callable, optional
+        ``w -> (..., n)``, the log likelihood of each observation (default:
+        ``log_likelihood.per_sample`` when it has one): samplers store it in ArviZ's
+        ``log_likelihood`` group, so that ``arviz.waic``/``arviz.loo`` see every observation.
+    observed : array_like, shape (n,), optional
+        The observations (default ``log_likelihood.y``), stored as ``observed_data``.
 
     Returns
     -------
@@ -190,7 +277,8 @@ def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[n
     Raises
     ------
     ValueError
-        If `beta` is negative or not finite.
+        If `beta` is negative or not finite, or `dim`, the prior's and the likelihood's
+        parameter dimensions disagree (3 parameters for a 1-parameter model were ignored).
 
     Notes
     -----
@@ -208,21 +296,22 @@ def tempered(log_likelihood: Callable[[np.ndarray], Any], log_prior: Callable[[n
     (4,)
     """
     b = check_beta(beta)
-    if not callable(log_likelihood) or not callable(log_prior):
-        raise TypeError("`log_likelihood` and `log_prior` must be callables w -> float")
-    if dim is not None:
-        dim = check_int("dim", dim, low=1)
+    check_callable("log_likelihood", log_likelihood)
+    check_callable("log_prior", log_prior)
+    dim = _agree_dim(dim, log_prior=log_prior, log_likelihood=log_likelihood)
     n = getattr(log_likelihood, "n", None)
+    fn, obs = _pointwise_of(log_likelihood, pointwise, observed, +1.0)
 
     def energy(w: np.ndarray) -> Any:
         return -np.asarray(log_likelihood(w), dtype=float)
 
-    return PosteriorDensity(energy, log_prior, b, "tempered", n if isinstance(n, int) else None,
-                            dim if dim is not None else _dim_of(log_prior), bool(vectorized))
+    n = n if isinstance(n, int) else (int(obs.shape[0]) if obs is not None else None)
+    return PosteriorDensity(energy, log_prior, b, "tempered", n, dim, check_bool("vectorized", vectorized), fn, obs)
 
 
 def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], Any], *, beta: float,
-          n: int | None = None, vectorized: bool = True, dim: int | None = None) -> PosteriorDensity:
+          n: int | None = None, vectorized: bool = True, dim: int | None = None, pointwise: Any = None,
+          observed: Any = None) -> PosteriorDensity:
     """The Gibbs (generalised Bayes) posterior exp(-beta n r_n(w)) phi(w) [1]_.
 
     "You can turn any function into a probability" (note 003): any risk r_n bounded
@@ -241,6 +330,11 @@ def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], A
         Number of data points (default: ``risk.n``); must be >= 1.
     vectorized, dim
         As in :func:`tempered`.
+    pointwise : callable, optional
+        ``w -> (..., n)``: minus each observation's loss (default: ``-risk.per_sample``
+        when the risk has one), the pseudo log likelihood that ArviZ's ``log_likelihood`` group holds.
+    observed : array_like, optional
+        The observations (default ``risk.y``).
 
     Returns
     -------
@@ -250,7 +344,7 @@ def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], A
     Raises
     ------
     ValueError
-        If `beta` < 0 or not finite, or `n` < 1 or missing.
+        If `beta` < 0 or not finite, `n` < 1 or missing, or the parameter dimensions disagree.
 
     Notes
     -----
@@ -265,21 +359,20 @@ def gibbs(risk: Callable[[np.ndarray], Any], log_prior: Callable[[np.ndarray], A
     0.5
     """
     b = check_beta(beta)
-    if not callable(risk) or not callable(log_prior):
-        raise TypeError("`risk` and `log_prior` must be callables w -> float")
+    check_callable("risk", risk)
+    check_callable("log_prior", log_prior)
     if n is None:
         n = getattr(risk, "n", None)
         if n is None:
             raise ValueError("`n` must be given (an integer >= 1) when `risk` has no `.n`")
     n = check_int("n", n, low=1)
-    if dim is not None:
-        dim = check_int("dim", dim, low=1)
+    dim = _agree_dim(dim, log_prior=log_prior, risk=risk)
+    fn, obs = _pointwise_of(risk, pointwise, observed, -1.0)
 
     def energy(w: np.ndarray) -> Any:
         return n * np.asarray(risk(w), dtype=float)
 
-    return PosteriorDensity(energy, log_prior, b, "gibbs", n,
-                            dim if dim is not None else _dim_of(log_prior), bool(vectorized))
+    return PosteriorDensity(energy, log_prior, b, "gibbs", n, dim, check_bool("vectorized", vectorized), fn, obs)
 
 
 # ----------------------------------------------------------------------------- priors
@@ -304,9 +397,15 @@ def _points_like(w: Any, dim: int) -> Any:
     return w
 
 
+def _check_prior_dim(dim: Any) -> int:
+    d = check_int("dim", dim, low=1)
+    check_memory(f"a prior of dimension dim={d}", 8 * 8 * d)
+    return d
+
+
 def _init_loc_scale(obj: Any, loc: str, scale: str) -> None:
     """Validate and broadcast the location/scale fields of a frozen prior dataclass."""
-    check_int("dim", obj.dim, low=1)
+    _check_prior_dim(obj.dim)
     object.__setattr__(obj, loc, _vec(loc, getattr(obj, loc), obj.dim))
     sc = _vec(scale, getattr(obj, scale), obj.dim)
     if np.any(sc <= 0):
@@ -391,7 +490,7 @@ class UniformPrior:
     dim: int = 1
 
     def __post_init__(self) -> None:
-        check_int("dim", self.dim, low=1)
+        _check_prior_dim(self.dim)
         low, high = _vec("low", self.low, self.dim), _vec("high", self.high, self.dim)
         if np.any(high <= low):
             raise ValueError(f"`high` must exceed `low` coordinate-wise, got low={low.tolist()}, "
@@ -473,6 +572,23 @@ class _Data:
         """The number of observations."""
         return int(self.y.shape[0])
 
+    @property
+    def dim(self) -> int | None:
+        """The parameter dimension: 1 for the location model, the columns of `x` for the linear
+        model, None for a user `model` (it decides)."""
+        if self.model is not None:
+            return None
+        return 1 if self.x is None else int(self.x.shape[1])
+
+    def _points(self, w: Any) -> np.ndarray:
+        """`w` as float points whose last axis is the parameter dimension (checked when known)."""
+        arr = np.asarray(w, dtype=float)
+        d = self.dim
+        if d is not None and (arr.ndim == 0 or arr.shape[-1] != d):
+            raise ValueError(f"`w` must have last axis of length {d} (the number of parameters of this "
+                             f"{type(self).__name__}), got shape {arr.shape}")
+        return arr
+
 
 @dataclass(frozen=True)
 class GaussianLikelihood(_Data):
@@ -508,7 +624,7 @@ class GaussianLikelihood(_Data):
 
     def per_sample(self, w: Any) -> np.ndarray:
         """log N(y_i | f_w(x_i), sigma^2), shape ``(..., n)``."""
-        r = (self.y - self._pred(np.asarray(w, dtype=float))) / self.sigma
+        r = (self.y - self._pred(self._points(w))) / self.sigma
         return -0.5 * r ** 2 - math.log(self.sigma) - 0.5 * _LOG2PI
 
     def __call__(self, w: Any) -> Any:
@@ -542,7 +658,8 @@ class BernoulliLikelihood(_Data):
             raise ValueError("`y` must contain only 0 and 1 for a Bernoulli likelihood")
 
     def per_sample(self, w: Any) -> np.ndarray:
-        z = self._pred(np.asarray(w, dtype=float))
+        """log p(y_i | w), shape ``(..., n)``."""
+        z = self._pred(self._points(w))
         return self.y * _log_sigmoid(z) + (1.0 - self.y) * _log_sigmoid(-z)
 
     def __call__(self, w: Any) -> Any:
@@ -597,8 +714,16 @@ class CategoricalLikelihood(_Data):
         object.__setattr__(self, "x", xx)
         object.__setattr__(self, "_pred", pred)
 
+    @property
+    def dim(self) -> int | None:
+        """K logits without `x`, K * p weights with it, None for a user `model`."""
+        if self.model is not None:
+            return None
+        return self.n_classes * (1 if self.x is None else int(self.x.shape[1]))
+
     def per_sample(self, w: Any) -> np.ndarray:
-        z = np.asarray(self._pred(np.asarray(w, dtype=float)), dtype=float)
+        """log softmax(z_i)[y_i], shape ``(..., n)``."""
+        z = np.asarray(self._pred(self._points(w)), dtype=float)
         zmax = z.max(axis=-1, keepdims=True)
         logsm = z - zmax - np.log(np.exp(z - zmax).sum(axis=-1, keepdims=True))
         return np.take_along_axis(logsm, np.broadcast_to(self.y[:, None], z.shape[:-1] + (1,)),
@@ -619,6 +744,7 @@ def squared_loss(prediction: Any, y: Any) -> Any:
     >>> squared_loss(np.array([1.0, 2.0]), np.array([0.0, 0.0])).tolist()
     [1.0, 4.0]
     """
+    prediction, y = _operands(prediction, y)
     return (y - prediction) ** 2
 
 
@@ -630,7 +756,39 @@ def absolute_loss(prediction: Any, y: Any) -> Any:
     >>> absolute_loss(np.array([1.0, -2.0]), np.array([0.0, 0.0])).tolist()
     [1.0, 2.0]
     """
+    prediction, y = _operands(prediction, y)
     return abs(y - prediction)
+
+
+def _operands(prediction: Any, y: Any) -> tuple[Any, Any]:
+    """Real arrays (numpy or torch, broadcasting theirs) or numbers; lists become arrays, a numpy
+    operand next to a tensor becomes a tensor like it."""
+    out = []
+    for name, v in (("prediction", prediction), ("y", y)):
+        if hasattr(v, "is_floating_point"):             # torch
+            if v.is_complex():
+                raise TypeError(f"`{name}` must be real, got dtype {v.dtype}")
+        elif isinstance(v, np.ndarray):
+            if v.dtype.kind not in "fiub":
+                raise TypeError(f"`{name}` must be a real array, got dtype {v.dtype}")
+        elif isinstance(v, (int, float, np.number, list, tuple)) and not isinstance(v, bool):
+            v = check_array(name, v, finite=False)
+        else:
+            raise TypeError(f"`{name}` must be a real number or array, got {type(v).__name__}")
+        out.append(v)
+    a, b = out
+    if hasattr(a, "is_floating_point") != hasattr(b, "is_floating_point"):
+        import torch
+
+        t = a if hasattr(a, "is_floating_point") else b
+        a, b = (torch.as_tensor(v, dtype=t.dtype if t.is_floating_point() else None, device=t.device)
+                for v in (a, b))
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise ValueError(f"`prediction` shape {tuple(a.shape)} and `y` shape {tuple(b.shape)} do not broadcast") \
+            from None
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -663,7 +821,8 @@ class EmpiricalRisk(_Data):
         self._bind_data()
 
     def per_sample(self, w: Any) -> np.ndarray:
-        pred = self._pred(np.asarray(w, dtype=float))
+        """The loss of each observation, shape ``(..., n)``."""
+        pred = self._pred(self._points(w))
         return np.asarray(self.loss(pred, np.broadcast_to(self.y, np.shape(pred))), dtype=float)
 
     def __call__(self, w: Any) -> Any:

@@ -9,7 +9,10 @@ ArviZ's bulk ESS and rank-normalised split R-hat [3]_ (walkers taken as chains).
 
 The result is ``arviz.InferenceData`` on arviz < 1 and an ``xarray.DataTree`` on
 arviz >= 1; both are read the same way (``idata.posterior["w"]``,
-``idata.sample_stats["energy"]``, ``idata.posterior.attrs``).
+``idata.sample_stats["energy"]``, ``idata.posterior.attrs``), and follow ArviZ's
+conventions (``bayes._idata``): named dims ``param`` and ``obs``, the log likelihood of
+every observation in the ``log_likelihood`` group when the model knows its observations
+(so ``arviz.waic``/``arviz.loo`` are right), and ``observed_data``.
 
 References
 ----------
@@ -29,7 +32,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_int, check_positive
+from pdcheck import as_generator, check_array, check_bool, check_callable, check_int, check_memory, check_positive
+from bayes._idata import to_idata
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
 __all__ = ["sample", "split_rhat", "SampleDiagnostics", "diagnostics", "draws", "energy_draws", "MeanEstimate",
@@ -79,27 +83,7 @@ class MeanEstimate(NamedTuple):
     sd: float
 
 
-# ----------------------------------------------------------------------------- arviz compatibility
-
-
-def _arviz_major() -> int:
-    import arviz as az
-
-    try:
-        return int(str(az.__version__).split(".")[0])
-    except ValueError:  # pragma: no cover
-        return 0
-
-
-def _make_idata(groups: dict[str, Any]) -> Any:
-    """InferenceData (arviz < 1) or DataTree (arviz >= 1) from a dict of xarray Datasets."""
-    import arviz as az
-
-    if _arviz_major() < 1 and hasattr(az, "InferenceData"):
-        return az.InferenceData(**groups)
-    import xarray as xr  # pragma: no cover - arviz 1.x
-
-    return xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})  # pragma: no cover
+# ----------------------------------------------------------------------------- arviz diagnostics
 
 
 def _values(result: Any, name: str) -> np.ndarray:
@@ -248,6 +232,7 @@ def _initial(initial: Any, n_walkers: int | None, rng: np.random.Generator) -> n
         k = check_int("n_walkers", n_walkers, low=1) if n_walkers is not None else max(32, 4 * d)
         if k < 2 * d:
             raise ValueError(f"`n_walkers` must be >= 2 * ndim = {2 * d} for stretch moves, got {k}")
+        check_memory(f"sample with n_walkers={k} of dimension {d}", 8 * 4 * k * d)
         scale = 1e-3 * np.maximum(1.0, np.abs(p))
         return p + scale * rng.standard_normal((k, d))
     k, d = p.shape
@@ -284,28 +269,31 @@ class _Recorder:
     def __call__(self, w: np.ndarray) -> Any:
         if not self.records:
             out = np.asarray(self.density(w), dtype=float)
+            want = (w.shape[0],) if w.ndim == 2 else ()
+            if out.shape != want and not (w.ndim == 1 and out.size == 1):
+                raise ValueError(f"`log_density` must return one value per point: shape {want} for points of "
+                                 f"shape {w.shape}, got {out.shape}"
+                                 + ("; pass vectorized=False if it takes one point at a time" if w.ndim == 2 else ""))
             _check_nan(np.atleast_1d(out))
-            return out
+            return out.reshape(want) if out.shape != want else out
         lp, en = self.parts(w)
         b = self.beta
         if w.ndim == 2 and isinstance(lp, np.ndarray) and isinstance(en, np.ndarray):   # the hot path
             logp = lp - b * en if b else lp       # parts() gives en = +inf where lp = -inf
-            if math.isnan(logp.sum()):
+            if not math.isfinite(logp.sum()):   # NaN or +inf somewhere (-inf alone is fine)
                 _check_nan(logp)
             self.log.append((self.step, w, en, lp))
             return logp
         if np.ndim(lp) == 0:
             logp = float(lp) if b == 0.0 or not np.isfinite(lp) else float(lp) - b * float(en)
-            if math.isnan(logp):
-                raise SamplerDivergenceError("the log density returned NaN", chain=None)
+            _check_nan(np.array([logp]))
             self.log.append((self.step, np.asarray(w, dtype=float)[None, :], np.array([en], dtype=float),
                              np.array([lp], dtype=float)))
             return logp
         lp = np.asarray(lp, dtype=float)
         en = np.asarray(en, dtype=float)
         logp = lp if b == 0.0 else lp - b * en     # parts() gives en = +inf where lp = -inf
-        if np.isnan(logp).any():
-            _check_nan(logp)
+        _check_nan(logp)
         self.log.append((self.step, w, en, lp))
         return logp
 
@@ -359,10 +347,41 @@ class _Recorder:
         return table_en[flat], table_lp[flat]
 
 
+def _check_moves(moves: Any) -> None:
+    """None, an emcee move, or a list of moves or (move, weight) pairs (emcee's convention)."""
+    import emcee
+
+    def is_move(m: Any) -> bool:
+        return isinstance(m, emcee.moves.Move)
+
+    if moves is None or is_move(moves):
+        return
+    if isinstance(moves, (list, tuple)) and moves and all(
+            is_move(m) or (isinstance(m, (list, tuple)) and len(m) == 2 and is_move(m[0])
+                           and isinstance(m[1], (int, float)) and not isinstance(m[1], bool) and m[1] > 0)
+            for m in moves):
+        return
+    raise TypeError(f"`moves` must be None, an emcee move, or a list of moves or (move, weight) pairs, got "
+                    f"{type(moves).__name__}")
+
+
+def _check_idata(idata: Any) -> None:
+    if not (hasattr(idata, "posterior") and hasattr(idata, "sample_stats")):
+        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+
+
+def _check_name(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a string, got {type(value).__name__}")
+    return value
+
+
 def _check_nan(logp: np.ndarray) -> None:
-    bad = np.flatnonzero(np.isnan(logp))
+    """NaN or +inf log density: the target is broken or improper there (-inf, outside the support, is fine)."""
+    bad = np.flatnonzero(np.isnan(logp) | np.isposinf(logp))
     if bad.size:
-        raise SamplerDivergenceError(f"the log density returned NaN at proposal {int(bad[0])} of a batch of "
+        what = "NaN" if np.isnan(logp[bad[0]]) else "+inf (an unbounded, improper target)"
+        raise SamplerDivergenceError(f"the log density returned {what} at proposal {int(bad[0])} of a batch of "
                                      f"{logp.shape[0]}")
 
 
@@ -404,9 +423,12 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     Returns
     -------
     InferenceData (arviz < 1) or DataTree (arviz >= 1)
-        ``posterior[var_name]`` with dims (chain, draw, {var_name}_dim_0), chains being walkers;
+        ``posterior[var_name]`` with dims (chain, draw, param), chains being walkers;
         ``sample_stats``: ``lp`` (log density), and with a PosteriorDensity ``energy`` (n L_n or
-        n r_n), ``log_likelihood`` (= -energy) and ``log_prior``; ``posterior.attrs``:
+        n r_n, minus the total log likelihood) and ``log_prior``; when the density knows its
+        observations (``pointwise_fn``, e.g. the conjugate models and GaussianLikelihood),
+        ``log_likelihood[var_name]`` with dims (chain, draw, obs), one value per observation, and
+        ``observed_data[var_name]`` (dims (obs,)): ``arviz.waic``/``arviz.loo`` read them; ``posterior.attrs``:
         ``acceptance`` (mean acceptance fraction), ``autocorr_time`` (per parameter, in steps),
         ``ess_tau`` (walkers x kept steps / tau), ``rhat_split`` (classic split R-hat over the
         walkers, :func:`split_rhat`), sizes and ``short``. ArviZ's rank-normalised ESS and R-hat:
@@ -415,11 +437,13 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     Raises
     ------
     ValueError
-        Bad sizes, too few walkers (< 2 d), a degenerate or mis-shaped initial ensemble, or a
-        non-finite log density at a starting walker; all before any sampling.
+        Bad sizes, too few walkers (< 2 d), a degenerate or mis-shaped initial ensemble, a
+        non-finite log density at a starting walker, a log density returning the wrong shape,
+        or a run whose memory estimate exceeds :func:`pdcheck.memory_limit`; all before any sampling.
     SamplerDivergenceError
-        The log density returned NaN; ``.step`` says where and ``.partial`` keeps the chain so far
-        (``.chain`` is None: emcee evaluates proposals in batches, not per walker).
+        The log density returned NaN, or +inf (an improper target: the walkers would pile up
+        there); ``.step`` says where and ``.partial`` keeps the chain so far (``.chain`` is None:
+        emcee evaluates proposals in batches, not per walker).
 
     Warns
     -----
@@ -438,11 +462,14 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     True
     """
     import emcee
-    import xarray as xr
 
-    if not callable(log_density):
-        raise TypeError(f"`log_density` must be callable, got {type(log_density).__name__}")
+    check_callable("log_density", log_density)
     n_steps = check_int("n_steps", n_steps, low=2)
+    progress = check_bool("progress", progress)
+    quiet = check_bool("quiet", quiet)
+    if vectorized is not None:
+        vectorized = check_bool("vectorized", vectorized)
+    _check_moves(moves)
     thin = check_int("thin", thin, low=1)
     burn = n_steps // 4 if burn is None else check_int("burn", burn, low=0)
     if burn >= n_steps:
@@ -458,11 +485,17 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     dim = getattr(log_density, "dim", None)
     if isinstance(dim, (int, np.integer)) and dim != d:
         raise ValueError(f"`initial` has {d} parameters per walker but the density has dim = {dim}")
+    pointwise = getattr(log_density, "pointwise_fn", None) is not None
+    n_obs = int(getattr(log_density, "n", None) or 0) if pointwise else 0
+    n_draws = (n_steps - burn) // thin   # = len(range(burn + thin - 1, n_steps, thin)), without overflow
+    check_memory(f"sample(n_steps={n_steps}) with {k} walkers of dimension {d}"
+                 + (f" and {n_obs} observations" if pointwise else ""),
+                 8.0 * n_steps * k * (3 * d + 12) + 8.0 * k * n_draws * (d + 4 + 2 * n_obs))
     vec = bool(getattr(log_density, "vectorized", True)) if vectorized is None else bool(vectorized)
     fn = _Recorder(log_density, vec)
     blobs = fn.records
     if vec:
-        lp0 = np.asarray(fn(p0), dtype=float).reshape(k)
+        lp0 = np.asarray(fn(p0), dtype=float)
     else:
         lp0 = np.array([float(fn(row)) for row in p0])
     if not np.all(np.isfinite(lp0)):
@@ -485,17 +518,14 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
                                      partial=partial) from None
 
     chain = np.swapaxes(sampler.get_chain(discard=burn, thin=thin), 0, 1)        # (k, draws, d)
-    lp = np.swapaxes(sampler.get_log_prob(discard=burn, thin=thin), 0, 1)         # (k, draws)
-    coords = {"chain": np.arange(k), "draw": np.arange(chain.shape[1])}
-    dname = f"{var_name}_dim_0"
-    stats = {"lp": (("chain", "draw"), lp)}
+    stats = {"lp": np.swapaxes(sampler.get_log_prob(discard=burn, thin=thin), 0, 1)}
     if blobs:
         en_all, lp_all = fn.lookup(sampler.get_chain(), p0)
-        en_k = np.swapaxes(en_all[burn + thin - 1::thin], 0, 1)
-        stats["energy"] = (("chain", "draw"), en_k)
-        stats["log_likelihood"] = (("chain", "draw"), -en_k)
-        stats["log_prior"] = (("chain", "draw"), np.swapaxes(lp_all[burn + thin - 1::thin], 0, 1))
+        stats["energy"] = np.swapaxes(en_all[burn + thin - 1::thin], 0, 1)
+        stats["log_prior"] = np.swapaxes(lp_all[burn + thin - 1::thin], 0, 1)
         fn.log = []
+    pointwise_ll = (log_density.pointwise_log_likelihood(chain.reshape(-1, d)).reshape(k, chain.shape[1], -1)
+                    if pointwise else None)
 
     acc = float(np.mean(sampler.acceptance_fraction))
     tau = integrated_time(np.swapaxes(sampler.get_chain(discard=burn), 0, 1))
@@ -509,10 +539,8 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
         warnings.warn(f"the chain is shorter than {MIN_TAU_MULTIPLE} autocorrelation times: "
                       f"{n_steps - burn} kept steps, max tau = {float(np.max(tau)):.1f} steps; "
                       "increase `n_steps`", ShortChainWarning, stacklevel=2)
-    posterior = xr.Dataset({var_name: (("chain", "draw", dname), chain)},
-                           coords={**coords, dname: np.arange(d)}, attrs=attrs)
-    sample_stats = xr.Dataset(stats, coords=coords, attrs=dict(attrs))
-    return _make_idata({"posterior": posterior, "sample_stats": sample_stats})
+    return to_idata(chain, var_name=var_name, stats=stats, attrs=attrs, log_likelihood=pointwise_ll,
+                    observed=getattr(log_density, "observed", None) if pointwise else None)
 
 
 # ----------------------------------------------------------------------------- reading results
@@ -534,6 +562,8 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
     >>> bool(0.2 < dg.acceptance < 0.95), dg.ess.shape, dg.rhat.shape
     (True, (1,), (1,))
     """
+    _check_idata(idata)
+    _check_name("var_name", var_name)
     a = idata.posterior.attrs
     if "acceptance" not in a:
         raise ValueError("`idata` carries no diagnostics: it was not made by bayes.sample")
@@ -545,9 +575,9 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
 
 def draws(idata: Any, var_name: str = "w") -> np.ndarray:
     """The parameter draws as a numpy array ``(chain, draw, d)``."""
-    post = getattr(idata, "posterior", None)
-    if post is None:
-        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
+    _check_idata(idata)
+    _check_name("var_name", var_name)
+    post = idata.posterior
     if var_name not in post:
         raise ValueError(f"`var_name` must name a posterior variable of `idata` "
                          f"(one of {sorted(map(str, post.data_vars))}), got {var_name!r}")
@@ -556,6 +586,7 @@ def draws(idata: Any, var_name: str = "w") -> np.ndarray:
 
 def energy_draws(idata: Any) -> np.ndarray:
     """The recorded energies n L_n (or n r_n), shape ``(chain, draw)``."""
+    _check_idata(idata)
     stats = idata.sample_stats
     if "energy" not in stats:
         raise ValueError("`idata` has no recorded energy: sample a PosteriorDensity (bayes.tempered/gibbs)")
@@ -570,12 +601,15 @@ def posterior_mean(idata: Any, name: str = "energy", *, index: int | None = None
     idata
         Output of :func:`sample`.
     name : str
-        ``"energy"``, ``"log_likelihood"``, ``"log_prior"``, ``"lp"`` (sample_stats) or a
-        posterior variable (then `index` picks the coordinate, default 0).
+        ``"energy"``, ``"log_prior"``, ``"lp"`` (sample_stats), ``"log_likelihood"`` (the total
+        log likelihood, minus the energy) or a posterior variable (then `index` picks the
+        coordinate, default 0).
     """
-    if not hasattr(idata, "sample_stats") or not hasattr(idata, "posterior"):
-        raise TypeError(f"`idata` must be the InferenceData returned by `sample`, got {type(idata).__name__}")
-    if name in idata.sample_stats:
+    _check_idata(idata)
+    _check_name("name", name)
+    if name == "log_likelihood" and "energy" in idata.sample_stats:
+        x = -np.asarray(idata.sample_stats["energy"].values, dtype=float)
+    elif name in idata.sample_stats:
         x = np.asarray(idata.sample_stats[name].values, dtype=float)
     elif name in idata.posterior:
         x = np.asarray(idata.posterior[name].values, dtype=float)

@@ -140,13 +140,14 @@ def ar1_series(phi: float, n: int, *, n_series: int | None = None, sigma: float 
     >>> ar1_series(0.5, 4, seed=0).shape
     (4,)
     """
-    from pdcheck import as_generator, check_real
+    from pdcheck import as_generator, check_memory, check_real
     from scipy.signal import lfilter
 
     phi = check_real("phi", phi, low=-1.0, high=1.0, low_open=True, high_open=True)
     n = check_int("n", n, low=1)
     sigma = check_positive("sigma", sigma)
     cols = 1 if n_series is None else check_int("n_series", n_series, low=1)
+    check_memory(f"ar1_series(n={n}, n_series={cols})", 3 * 8 * n * cols)   # noise, filtered, transposed
     rng = as_generator(seed)
     e = rng.standard_normal((cols, n)) * sigma
     e[:, 0] /= np.sqrt(1.0 - phi * phi)
@@ -499,8 +500,8 @@ def two_time_correlation(w: Any, *, t0: int = 0, centred: bool = False) -> TwoTi
     Raises
     ------
     ValueError
-        If `w` is not finite, has the wrong rank, too few runs (2 needed when centred),
-        `t0` is out of range, or a vector has zero norm (the cosine is undefined).
+        If `w` is not finite, has the wrong rank, fewer than 2 runs (the standard error
+        needs two), `t0` is out of range, or a vector has zero norm (the cosine is undefined).
 
     Notes
     -----
@@ -521,24 +522,27 @@ def two_time_correlation(w: Any, *, t0: int = 0, centred: bool = False) -> TwoTi
     n_runs, n_times, _ = arr.shape
     if n_runs < 1 or n_times < 1 or arr.shape[2] < 1:
         raise ValueError(f"`w` must be non-empty, got shape {np.shape(w)}")
+    if n_runs < 2:
+        raise ValueError(f"`w` needs at least 2 runs (the standard error is over runs), got {n_runs}")
     t0 = check_int("t0", t0, low=0, high=n_times - 1)
     if not isinstance(centred, bool):
         raise TypeError(f"`centred` must be a bool, got {centred!r}")
     if centred:
-        if n_runs < 2:
-            raise ValueError(f"`w` needs at least 2 runs for the centred correlation, got {n_runs}")
-        d = arr - arr.mean(axis=0, keepdims=True)
+        top = np.max(np.abs(arr))     # correlations are scale-free: scale so no square overflows
+        d = arr / (top if top > 0 else 1.0)
+        d = d - d.mean(axis=0, keepdims=True)
         sq = np.mean(np.sum(d * d, axis=2), axis=0)
         if np.any(sq <= 0):
             raise ValueError("`w` has a time at which all runs coincide; the centred "
                              "correlation is undefined there")
         per_run = np.einsum("rd,rtd->rt", d[:, t0], d) / np.sqrt(sq[t0] * sq)[None, :]
     else:
-        norms = np.linalg.norm(arr, axis=2)
-        if np.any(norms <= 0):
+        top = np.max(np.abs(arr), axis=2, keepdims=True)    # each vector in units of its largest entry
+        if np.any(top <= 0):
             raise ValueError("`w` contains a zero vector; the cosine similarity is undefined")
-        per_run = np.einsum("rd,rtd->rt", arr[:, t0], arr) / (norms[:, t0:t0 + 1] * norms)
+        unit = arr / top
+        unit /= np.linalg.norm(unit, axis=2, keepdims=True)
+        per_run = np.einsum("rd,rtd->rt", unit[:, t0], unit)
     value = per_run.mean(axis=0)
-    stderr = (per_run.std(axis=0, ddof=1) / np.sqrt(n_runs) if n_runs > 1
-              else np.full(n_times, np.nan))
+    stderr = per_run.std(axis=0, ddof=1) / np.sqrt(n_runs)
     return TwoTimeCorrelation(value, stderr, per_run, t0, centred)

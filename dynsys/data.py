@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from pdcheck import as_generator, check_real
+from pdcheck import as_generator, check_float_dtype, check_real
 
 __all__ = ["DataSplit", "Digits", "load_digits_tensors", "load_dataset"]
 
@@ -71,7 +71,7 @@ def load_digits_tensors(*, test_fraction: float = 0.25, seed: Any = 0,
     Raises
     ------
     ValueError
-        If `test_fraction` is outside [0, 1).
+        If `test_fraction` is outside [0, 1) or leaves fewer than 2 training images.
     TypeError
         If `dtype` is not a floating torch dtype.
 
@@ -89,8 +89,7 @@ def load_digits_tensors(*, test_fraction: float = 0.25, seed: Any = 0,
     True
     """
     test_fraction = check_real("test_fraction", test_fraction, low=0.0, high=1.0, high_open=True)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"`dtype` must be a floating torch dtype, got {dtype!r}")
+    check_float_dtype("dtype", dtype)
     rng = as_generator(seed)
     from sklearn.datasets import load_digits
 
@@ -106,6 +105,9 @@ def _split(X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None, y_test: np.n
     if X_test is None:
         n_test = int(round(test_fraction * len(y)))
         n_train = len(y) - n_test
+        if n_train < 2:   # the standardisation needs a training mean and standard deviation
+            raise ValueError(f"`test_fraction` = {test_fraction} leaves {n_train} training examples; at most "
+                             f"{(len(y) - 2) / len(y):.4f} keeps the 2 that standardisation needs")
         X, X_test, y, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
     mu = X.mean(axis=0)
     sd = X.std(axis=0)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from dynsys import _optim_rules
-from pdcheck import check_int
+from pdcheck import check_array, check_bool, check_int, check_memory
 from dynsys.errors import DivergenceError
 
 __all__ = ["train_ensemble", "EnsembleRun"]
@@ -354,6 +354,39 @@ class _InplaceUpdate:
         w.sub_(torch.div(m, denom, out=grad).mul_(step_size))
 
 
+def _check_inputs(model: Any, params: Any, X: Any, y: Any) -> int:
+    """The module, its stacked parameters (names, shapes, one leading copy axis) and the data; the copy count."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(params, dict) or not params or not all(isinstance(v, torch.Tensor) for v in params.values()):
+        raise TypeError("`params` must be a non-empty dict of stacked parameter tensors (name -> tensor), got "
+                        f"{type(params).__name__}")
+    names = dict(model.named_parameters())
+    if set(params) != set(names):
+        raise ValueError(f"`params` must have the names of model.named_parameters() {sorted(names)}, got {sorted(params)}")
+    sizes = {int(v.shape[0]) if v.ndim else -1 for v in params.values()}
+    if len(sizes) != 1 or -1 in sizes or 0 in sizes:
+        raise ValueError("`params` tensors must share one leading (copy) dimension >= 1")
+    for k, v in params.items():
+        if tuple(v.shape[1:]) != tuple(names[k].shape) or not v.is_floating_point():
+            raise ValueError(f"`params[{k!r}]` must be a float tensor of shape (n_copies, {tuple(names[k].shape)}), "
+                             f"got {v.dtype} {tuple(v.shape)}")
+        if not bool(torch.isfinite(v).all()):
+            raise ValueError(f"`params[{k!r}]` must be finite (no NaN or inf)")
+    if not isinstance(X, torch.Tensor) or X.ndim < 2 or X.shape[0] < 1 or not X.is_floating_point():
+        raise TypeError(f"`X` must be a floating-point tensor (n_samples, ...), got "
+                        f"{type(X).__name__} {tuple(getattr(X, 'shape', ()))}")
+    if not bool(torch.isfinite(X).all()):
+        raise ValueError("`X` must be finite (no NaN or inf)")
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.shape[0] != X.shape[0] or y.is_floating_point() \
+            or y.dtype == torch.bool or y.is_complex():
+        raise TypeError(f"`y` must be an integer tensor of class labels with shape ({X.shape[0]},), got "
+                        f"{type(y).__name__} {getattr(y, 'dtype', '')} {tuple(getattr(y, 'shape', ()))}")
+    if int(y.min()) < 0:
+        raise ValueError(f"`y` must hold non-negative class labels, got min {int(y.min())}")
+    return sizes.pop()
+
+
 def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: torch.Tensor,
                    schedule: np.ndarray, *, optimizer: str = "sgd", lr: Any = 0.01,
                    momentum: Any = 0.0, weight_decay: Any = 0.0, nesterov: bool = False,
@@ -389,7 +422,8 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     ------
     ValueError
         If `schedule` is not an integer array of shape (T, B) or (n_copies, T, B) with
-        indices into `X`, or a hyperparameter or checkpoint is out of range.
+        indices into `X`, a hyperparameter or checkpoint is out of range, or the recorded
+        weights would not fit in memory.
     DivergenceError
         If a copy's weights become non-finite; ``.partial`` holds the run so far.
 
@@ -412,10 +446,15 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     """
     from tqdm.auto import tqdm
 
-    n_copies = next(iter(params.values())).shape[0]
+    n_copies = _check_inputs(model, params, X, y)
+    check_bool("nesterov", nesterov)
+    check_bool("progress", progress)
     hp = {}
     for key, val in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-        arr = np.broadcast_to(np.asarray(val, dtype=float), (n_copies,))
+        arr = check_array(key, val, ndim=(0, 1))
+        if arr.ndim == 1 and arr.shape[0] != n_copies:
+            raise ValueError(f"`{key}` must be a number or have one entry per copy ({n_copies}), got {arr.shape[0]}")
+        arr = np.broadcast_to(arr, (n_copies,))
         hp[key] = torch.as_tensor(np.array(arr), dtype=next(iter(params.values())).dtype)
     base = _optim_rules.check_hyper(optimizer, lr=float(hp["lr"].min()),
                                     momentum=float(hp["momentum"].min()),
@@ -425,7 +464,7 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
                              momentum=float(hp["momentum"].max()),
                              weight_decay=float(hp["weight_decay"].max()),
                              nesterov=nesterov, betas=betas, eps=adam_eps)
-    schedule = np.asarray(schedule)
+    schedule = check_array("schedule", schedule, dtype=None, finite=False)
     if schedule.ndim not in (2, 3) or schedule.size == 0 or not np.issubdtype(schedule.dtype,
                                                                              np.integer):
         raise ValueError("`schedule` must be a non-empty integer array of shape (T, B) or "
@@ -440,7 +479,16 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     n_steps = schedule.shape[-2]
     if checkpoints is None:
         checkpoints = range(n_steps + 1)
-    record = sorted({check_int("checkpoint", int(c), low=0, high=n_steps) for c in checkpoints})
+    elif isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__iter__"):
+        raise TypeError(f"`checkpoints` must be None or a sequence of steps, got {type(checkpoints).__name__}")
+    record = sorted({check_int("checkpoints", c, low=0, high=n_steps)
+                     for c in np.asarray(list(checkpoints), dtype=object).ravel().tolist()})
+    if not record:
+        raise ValueError("`checkpoints` must name at least one step, got an empty sequence")
+    p_count = sum(int(np.prod(v.shape[1:])) for v in params.values())
+    itemsize = next(iter(params.values())).dtype.itemsize
+    check_memory(f"train_ensemble of {n_copies} copies x {p_count} parameters, {len(record)} checkpoints",
+                 8.0 * n_copies * p_count * (len(record) + 1) + 4.0 * itemsize * n_copies * p_count)
     sched_t = torch.as_tensor(schedule, dtype=torch.long)
 
     spec = _mlp_spec(model, params, X, y)
@@ -459,7 +507,6 @@ def train_ensemble(model: torch.nn.Module, params: dict, X: torch.Tensor, y: tor
     steps_out, weights_out = [], []
 
     def partial(flat: torch.Tensor) -> EnsembleRun:
-        p_count = sum(int(np.prod(v.shape[1:])) for v in params.values())
         return EnsembleRun(np.array(steps_out), np.stack(weights_out, axis=1) if weights_out
                            else np.empty((n_copies, 0, p_count)), engine.views(flat.detach()))
 

@@ -47,7 +47,8 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from pdcheck import as_generator, check_choice, check_int, check_positive, check_real
+from pdcheck import (as_generator, check_array, check_bool, check_choice, check_float_dtype, check_int, check_memory,
+                     check_positive, check_real)
 from dynsys.ensemble import EnsembleRun, _functional, train_ensemble
 from dynsys.growth import LAWS, GrowthFit, GrowthLaw, fit_growth
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
@@ -84,15 +85,15 @@ def mlp(sizes: Sequence[int], *, init: str = "torch", seed: Any = 0,
     """
     from dynsys.init import init_model_
 
-    try:
-        dims = [int(s) for s in sizes]
-    except (TypeError, ValueError):
-        raise TypeError(f"`sizes` must be a sequence of ints, got {sizes!r}") from None
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"`sizes` must be a sequence of ints, got {sizes!r}")
+    dims = [check_int(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
     if len(dims) < 2:
         raise ValueError(f"`sizes` must have at least 2 entries (input, output), got {sizes!r}")
-    for i, s in enumerate(dims):
-        check_int(f"sizes[{i}]", s, low=1)
     check_choice("init", init, ("torch", "kaiming", "shell"))
+    check_float_dtype("dtype", dtype)
+    n_params = sum((a + 1) * b for a, b in zip(dims[:-1], dims[1:]))
+    check_memory(f"mlp(sizes={dims}) with {n_params} parameters", 3 * n_params * dtype.itemsize)
     layers: list[torch.nn.Module] = []
     with torch.random.fork_rng(devices=[]):  # Linear's own default init must not touch the global RNG
         for i in range(len(dims) - 1):
@@ -135,8 +136,10 @@ def batch_schedule(n_train: int, batch_size: int, n_epochs: int, *, seed: Any = 
     n_train = check_int("n_train", n_train, low=1)
     batch_size = check_int("batch_size", batch_size, low=1, high=n_train)
     n_epochs = check_int("n_epochs", n_epochs, low=1)
-    rng = as_generator(seed)
     per = n_train // batch_size
+    check_memory(f"batch_schedule(n_epochs={n_epochs}) of {per} batches of {batch_size}",
+                 2 * 8 * n_epochs * per * batch_size + 8 * n_train)
+    rng = as_generator(seed)
     rows = [rng.permutation(n_train)[: per * batch_size].reshape(per, batch_size)
             for _ in range(n_epochs)]
     return np.concatenate(rows, axis=0)
@@ -223,8 +226,8 @@ def align_mlp(model: torch.nn.Module, w_ref: Any, w: Any, *, max_iter: int = 50,
         raise TypeError("`model` must be a torch.nn.Sequential of Linear (with bias) and ReLU "
                         f"layers for weight matching, got {type(model).__name__}")
     n_par = sum(p.numel() for p in model.parameters())
-    a = np.asarray(w_ref, dtype=float).reshape(-1)
-    b = np.asarray(w, dtype=float).reshape(-1)
+    a = check_array("w_ref", w_ref, finite=False).reshape(-1)
+    b = check_array("w", w, finite=False).reshape(-1)
     for name, v in (("w_ref", a), ("w", b)):
         if v.size != n_par:
             raise ValueError(f"`{name}` must have {n_par} entries (the model's parameters), got {v.size}")
@@ -326,8 +329,8 @@ def interpolation_losses(model: torch.nn.Module, w_a: Any, w_b: Any, X: torch.Te
     ((1, 11), True)
     """
     n_points = check_int("n_points", n_points, low=2)
-    a = np.atleast_2d(np.asarray(w_a, dtype=float))
-    b = np.atleast_2d(np.asarray(w_b, dtype=float))
+    a = np.atleast_2d(check_array("w_a", w_a))
+    b = np.atleast_2d(check_array("w_b", w_b))
     if a.shape != b.shape:
         raise ValueError(f"`w_a` shape {a.shape} does not match `w_b` shape {b.shape}")
     alphas = np.linspace(0.0, 1.0, n_points)
@@ -495,6 +498,10 @@ class PathDepResult:
         return fig
 
 
+#: Largest `n_interp` (points on each interpolation segment) of :func:`run_experiment`.
+MAX_INTERP = 1001
+
+
 def _default_checkpoints(n_steps: int, steps_per_epoch: int) -> list[int]:
     geo = np.unique(np.round(np.geomspace(1, max(steps_per_epoch, 1), 12)).astype(int))
     lin = np.unique(np.round(np.linspace(0, n_steps, 41)).astype(int))
@@ -545,7 +552,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         Compute the permutation-aligned distance and interpolation losses (default: when
         the model is a Sequential ReLU MLP).
     n_interp : int, default 11
-        Points on each interpolation segment.
+        Points on each interpolation segment (2..1001).
     keep_weights : bool, default False
         Keep the flat weights at every checkpoint (for :func:`~dynsys.autocorr.two_time_correlation`).
     seed : int, numpy or torch Generator, or None
@@ -560,7 +567,9 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     ------
     ValueError
         Bad options (eps < 0, eps > 2|w0| for the sphere sampler, empty or mismatched data,
-        a perturbed hyperparameter outside its range, ...).
+        a perturbed hyperparameter outside its range, ...), or sizes whose memory estimate
+        (recorded weights, training buffers, evaluation and interpolation) exceeds
+        :func:`pdcheck.memory_limit`; all before any training.
     TypeError
         Labels not integers, `model` not a module.
     DivergenceError
@@ -580,8 +589,11 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     check_choice("init", init, ("torch", "kaiming", "shell"))
     n_copies = check_int("n_copies", n_copies, low=1)
     n_epochs = check_int("n_epochs", n_epochs, low=1)
-    n_interp = check_int("n_interp", n_interp, low=2)
-    eps_list = [float(e) for e in np.atleast_1d(np.asarray(eps, dtype=float))]
+    n_interp = check_int("n_interp", n_interp, low=2, high=MAX_INTERP)
+    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
+        raise TypeError(f"`hidden` must be a sequence of ints, got {hidden!r}")
+    hidden = [check_int(f"hidden[{i}]", h, low=1) for i, h in enumerate(hidden)]
+    eps_list = [float(e) for e in np.atleast_1d(check_array("eps", eps, ndim=(0, 1), finite=False))]
     if not eps_list:
         raise ValueError("`eps` must contain at least one value, got an empty sequence")
     for e in eps_list:
@@ -590,6 +602,14 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         raise ValueError(f"`kind` 'momentum' needs optimizer 'momentum' or 'nesterov', got {optimizer!r}")
     if kind == "batch_order" and any(e != int(e) for e in eps_list):
         raise ValueError(f"`eps` must be whole numbers of swaps for kind 'batch_order', got {eps_list}")
+    check_positive("lr", lr)
+    check_real("momentum", momentum, low=0.0)
+    check_real("weight_decay", weight_decay, low=0.0)
+    check_bool("nesterov", nesterov)
+    check_bool("keep_weights", keep_weights)
+    check_bool("progress", progress)
+    if align is not None:
+        check_bool("align", align)
     rng = as_generator(seed)
 
     if X is None:
@@ -607,11 +627,38 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
         raise ValueError(f"`X_test` must have {X.shape[1]} features like `X`, got {X_test.shape[1]}")
     n_classes = int(max(int(y.max()), int(y_test.max())) + 1)
     batch_size = check_int("batch_size", batch_size, low=1, high=X.shape[0])
-    if model is None:
-        model = mlp((X.shape[1], *[int(h) for h in hidden], n_classes), init=init,
-                    seed=int(rng.integers(2 ** 31)), dtype=X.dtype)
-    elif not isinstance(model, torch.nn.Module):
+    if model is not None and not isinstance(model, torch.nn.Module):
         raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    steps_per_epoch = X.shape[0] // batch_size
+    n_steps = n_epochs * steps_per_epoch
+    check_memory(f"run_experiment's batch schedule of {n_epochs} epochs", 16.0 * n_steps * batch_size)
+    if checkpoints is None:
+        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
+    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        k = min(check_int("checkpoints", checkpoints, low=1), n_steps)   # more than every step adds nothing
+        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    elif isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__"):
+        raise TypeError(f"`checkpoints` must be None, an int or a sequence of steps, got {checkpoints!r}")
+    else:
+        checkpoints = [check_int("checkpoints", c, low=0, high=n_steps) for c in checkpoints]
+        if not checkpoints:
+            raise ValueError("`checkpoints` must name at least one step, got an empty sequence")
+    n_total = 1 + len(eps_list) * n_copies
+    if model is None:
+        widths = [*hidden, n_classes]
+        sizes = (X.shape[1], *widths)
+        n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        itemsize = X.dtype.itemsize
+    else:
+        widths = [m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)] or [n_classes]
+        n_params = sum(p.numel() for p in model.parameters())
+        itemsize = next(model.parameters()).dtype.itemsize
+    check_memory(f"run_experiment with {n_total} copies of {n_params} parameters, {len(checkpoints)} checkpoints",
+                 _experiment_bytes(n_total, n_params, widths, max(X.shape[0], X_test.shape[0]), batch_size,
+                                   len(checkpoints), n_interp, itemsize, align is not False)
+                 + 8.0 * n_steps * batch_size * (n_total if kind == "batch_order" else 1))
+    if model is None:
+        model = mlp(sizes, init=init, seed=int(rng.integers(2 ** 31)), dtype=X.dtype)
     dtype = next(model.parameters()).dtype
     X, X_test = X.to(dtype), X_test.to(dtype)
     mlp_layers = _linear_layers(model)
@@ -620,14 +667,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     elif align and mlp_layers is None:
         raise TypeError("`align=True` needs a Sequential ReLU MLP (weight matching is defined for MLPs)")
 
-    steps_per_epoch = X.shape[0] // batch_size
     schedule = batch_schedule(X.shape[0], batch_size, n_epochs, seed=rng)
-    n_steps = schedule.shape[0]
-    if checkpoints is None:
-        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
-    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
-        k = check_int("checkpoints", checkpoints, low=1)
-        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
 
     w0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).to(torch.float64).numpy()
     copy_eps = np.array([0.0] + [e for e in eps_list for _ in range(n_copies)])
@@ -674,11 +714,35 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
                          run.weights if keep_weights else None)
 
 
+def _as_tensor(name: str, value: Any) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value
+    if value is None or isinstance(value, (str, bytes, bool, dict, set)):
+        raise TypeError(f"`{name}` must be a tensor or array of numbers, got {type(value).__name__}")
+    try:
+        return torch.as_tensor(np.asarray(value))
+    except (TypeError, ValueError, RuntimeError, OverflowError) as exc:
+        raise TypeError(f"`{name}` must be a tensor or array of numbers, got {type(value).__name__}: {exc}") from None
+
+
+def _experiment_bytes(n_total: int, n_params: int, widths: Sequence[int], n_data: int, batch: int,
+                      n_ckpt: int, n_interp: int, itemsize: int, align: bool) -> float:
+    """Bytes :func:`run_experiment` holds at once (an overestimate): recorded weights, training, metrics."""
+    width = sum(widths)
+    weights = 8.0 * n_total * n_params * (n_ckpt + 2)                 # initial copies + checkpoints
+    train = itemsize * n_total * (4.0 * n_params + 3.0 * batch * width)   # params, grads, 2 buffers
+    evals = itemsize * n_total * n_data * width * 3.0
+    interp = (8.0 * n_total * n_interp * n_params + itemsize * n_total * n_interp * n_data * width * 2.0
+              if align else 0.0)
+    return weights + max(train, evals + interp)
+
+
 def _check_xy(xname: str, yname: str, X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
     if X is None or y is None:
         raise ValueError(f"`{xname}` and `{yname}` must both be given")
-    X = torch.as_tensor(X)
-    y = torch.as_tensor(y)
+    X, y = _as_tensor(xname, X), _as_tensor(yname, y)
+    if X.is_complex() or y.is_complex():
+        raise TypeError(f"`{xname}` and `{yname}` must be real, got dtypes {X.dtype} and {y.dtype}")
     if not X.is_floating_point():
         X = X.to(torch.float32)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy.special import gammaln
 
-from pdcheck import as_torch_generator, check_choice, check_int, check_positive
+from pdcheck import as_torch_generator, check_choice, check_float_dtype, check_int, check_memory, check_positive
 
 __all__ = ["kaiming_normal", "thin_shell", "init_model_", "shell_moments", "ShellMoments",
            "kaiming_sigma", "SCHEMES"]
@@ -87,11 +87,16 @@ def shell_moments(d: int, sigma: float) -> ShellMoments:
     d = check_int("d", d, low=1)
     sigma = check_positive("sigma", sigma)
     ratio = math.exp(gammaln((d + 1) / 2) - gammaln(d / 2))
-    mean_norm = sigma * math.sqrt(2.0) * ratio
-    var_norm = max(d * sigma ** 2 - mean_norm ** 2, 0.0)
-    std_norm = math.sqrt(var_norm)
-    return ShellMoments(math.sqrt(d) * sigma, d * sigma ** 2, 2 * d * sigma ** 4, mean_norm,
-                        std_norm, std_norm / mean_norm)
+    # in units of sigma (no overflow on the way), then scaled; a moment that exceeds the float range is refused
+    mean_unit = math.sqrt(2.0) * ratio
+    std_unit = math.sqrt(max(d - mean_unit ** 2, 0.0))
+    sig = np.float64(sigma)
+    with np.errstate(over="ignore"):
+        out = (np.float64(math.sqrt(d)) * sig, np.float64(d) * sig ** 2, 2.0 * d * sig ** 4,
+               np.float64(mean_unit) * sig, np.float64(std_unit) * sig)
+    if not all(np.isfinite(out)):
+        raise ValueError(f"`sigma` = {sigma:g} with `d` = {d}: var|w|^2 = 2 d sigma^4 exceeds the float64 range")
+    return ShellMoments(*(float(v) for v in out), std_unit / mean_unit)
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -104,6 +109,12 @@ def _shape(shape: Any) -> tuple[int, ...]:
     if not dims:
         raise ValueError("`shape` must have at least one dimension, got ()")
     return tuple(check_int(f"shape[{i}]", s, low=1) for i, s in enumerate(dims))
+
+
+def _check_request(fn: str, dims: tuple[int, ...], dtype: Any) -> None:
+    """The float64 draw and its `dtype` copy are held at once: refuse what does not fit."""
+    check_float_dtype("dtype", dtype)
+    check_memory(f"{fn}(shape={dims})", math.prod(dims) * (8 + dtype.itemsize))
 
 
 def kaiming_sigma(fan_in: int, *, gain: float = math.sqrt(2.0)) -> float:
@@ -154,6 +165,7 @@ def kaiming_normal(shape: Any, *, fan_in: int | None = None, gain: float = math.
     """
     dims = _shape(shape)
     sigma = kaiming_sigma(_fan_in(dims, fan_in), gain=gain)
+    _check_request("kaiming_normal", dims, dtype)
     gen = as_torch_generator(seed)
     return (torch.randn(dims, generator=gen, dtype=torch.float64) * sigma).to(dtype)
 
@@ -186,6 +198,7 @@ def thin_shell(shape: Any, *, fan_in: int | None = None, gain: float = math.sqrt
     """
     dims = _shape(shape)
     sigma = kaiming_sigma(_fan_in(dims, fan_in), gain=gain)
+    _check_request("thin_shell", dims, dtype)
     gen = as_torch_generator(seed)
     g = torch.randn(dims, generator=gen, dtype=torch.float64)
     radius = math.sqrt(g.numel()) * sigma

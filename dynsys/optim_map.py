@@ -341,6 +341,9 @@ def function_space_spectrum(omap: OptimizerMap, x0: torch.Tensor, n_steps: int, 
         raise TypeError(f"`omap` must be an OptimizerMap, got {type(omap).__name__}")
     if not callable(output_fn):
         raise TypeError(f"`output_fn` must be callable, got {type(output_fn).__name__}")
+    if not isinstance(x0, torch.Tensor) or x0.ndim != 1 or x0.numel() < omap.n_params:
+        raise TypeError(f"`x0` must be a 1-D torch tensor state of the map (length >= {omap.n_params}), "
+                        f"got {type(x0).__name__}")
     observe_every = check_int("observe_every", observe_every, low=1)
     if transient != 0:
         raise ValueError(f"`transient` must be 0 for function_space_spectrum (the output "
@@ -353,7 +356,11 @@ def function_space_spectrum(omap: OptimizerMap, x0: torch.Tensor, n_steps: int, 
         return vmap(lambda v: jvp(f, (w,), (v,))[1], in_dims=1, out_dims=1)(Qw)
 
     with torch.no_grad():
-        n_out = int(output_fn(omap._tree(x0[:n].detach()), probe).numel())
+        try:
+            n_out = int(output_fn(omap._tree(x0[:n].detach()), probe).numel())
+        except (TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:
+            raise TypeError(f"`output_fn`(params, `probe`) failed at `x0` (probe: {type(probe).__name__}): "
+                            f"{type(exc).__name__}: {exc}") from exc
     if n_out < kk:
         raise ValueError(f"`probe` outputs must have at least k = {kk} entries, got {n_out}")
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from pdcheck import as_generator, check_array, check_int, check_real
+from pdcheck import as_generator, check_array, check_int, check_memory, check_real
 
 __all__ = ["perturb_on_sphere", "perturb_gaussian", "intersection_geometry"]
 
@@ -45,6 +45,7 @@ def _as_vector(name: str, w0: Any) -> tuple[np.ndarray, Any]:
 
         def back(arr: np.ndarray, batched: bool) -> torch.Tensor:
             out = torch.from_numpy(arr).to(device=device, dtype=dtype)
+            _check_finite(name, out, str(dtype))
             return out.reshape((arr.shape[0],) + shape if batched else shape)
     else:
         arr0 = check_array(name, w0)
@@ -52,12 +53,19 @@ def _as_vector(name: str, w0: Any) -> tuple[np.ndarray, Any]:
         shape = arr0.shape
 
         def back(arr: np.ndarray, batched: bool) -> np.ndarray:
+            _check_finite(name, arr, "float64")
             return arr.reshape((arr.shape[0],) + shape if batched else shape)
     if flat.size < 2:
         raise ValueError(f"`{name}` must have at least 2 entries, got {flat.size}")
     if not np.all(np.isfinite(flat)):
         raise ValueError(f"`{name}` must be finite (no NaN or inf)")
     return flat, back
+
+
+def _check_finite(name: str, out: Any, dtype: str) -> None:
+    if not bool((torch.isfinite(out) if isinstance(out, torch.Tensor) else np.isfinite(out)).all()):
+        raise ValueError(f"the perturbed `{name}` overflows {dtype}: its entries would exceed the largest "
+                         f"{dtype} (scale `{name}` and `eps` down)")
 
 
 def intersection_geometry(r: float, eps: float) -> tuple[float, float, float]:
@@ -118,15 +126,17 @@ def perturb_on_sphere(w0: Any, eps: float, *, n: int | None = None, seed: Any = 
     ------
     ValueError
         If ``eps < 0`` or ``eps > 2 |w0|``, `w0` is zero (with ``eps > 0``), has fewer than
-        2 entries, or is not finite.
+        2 entries, or is not finite; if the `n` samples would not fit in memory.
     TypeError
         If `w0` is not numeric.
 
     Notes
     -----
-    Computed in float64: ``|w|`` and ``|w - w0|`` match ``|w0|`` and `eps` to about 1e-15
-    relative (when ``eps / |w0|`` is not tiny; the subtraction ``w - w0`` itself loses
-    ``log10(|w0| / eps)`` digits).  For D = 2 the set has two points.
+    Computed in float64 after scaling by ``max |w0_i|``, so no norm overflows or underflows
+    (``|w0| = 1e200 * sqrt(10)`` and ``1e-300 * sqrt(10)`` work like ``sqrt(10)``): ``|w|``
+    and ``|w - w0|`` match ``|w0|`` and `eps` to about 1e-15 relative (when ``eps / |w0|``
+    is not tiny; the subtraction ``w - w0`` itself loses ``log10(|w0| / eps)`` digits).
+    For D = 2 the set has two points.
 
     Examples
     --------
@@ -136,23 +146,32 @@ def perturb_on_sphere(w0: Any, eps: float, *, n: int | None = None, seed: Any = 
     (5.0, 1.0)
     """
     flat, back = _as_vector("w0", w0)
-    r = float(np.linalg.norm(flat))
     eps = check_real("eps", eps, low=0.0)
-    if eps > 2.0 * r:
-        raise ValueError(f"`eps` must be <= 2 |w0| = {2.0 * r:.6g} (the sphere's diameter), got {eps}")
-    if r == 0.0 and eps > 0.0:
-        raise ValueError("`w0` must be non-zero: the sphere |w| = |w0| is a point")
     batched = n is not None
     count = check_int("n", n, low=1) if batched else 1
+    _check_size("perturb_on_sphere", count, flat.size)
+    scale = float(np.max(np.abs(flat)))      # work in units of max|w0_i|: no norm over/underflows
+    if scale == 0.0:   # the sphere |w| = 0 is a point: only eps = 0 is allowed
+        r_unit, eps_unit = 0.0, (math.inf if eps > 0.0 else 0.0)
+    else:
+        r_unit = float(np.linalg.norm(flat / scale))
+        eps_unit = eps / scale
+    if eps_unit > 2.0 * r_unit:
+        raise ValueError(f"`eps` must be <= 2 |w0| = {2.0 * r_unit * scale:.6g} (the sphere's diameter), got {eps}")
     rng = as_generator(seed)
     if eps == 0.0:
         out = np.repeat(flat[None, :], count, axis=0)
         return back(out if batched else out[0], batched)
-    unit = flat / r
-    _, offset, radius = intersection_geometry(r, eps)
+    unit = flat / scale / r_unit
+    _, offset, radius = intersection_geometry(r_unit, eps_unit)
     g = _orthogonal_normals(rng, count, unit)
-    out = offset * unit[None, :] + radius * g
+    out = scale * (offset * unit[None, :] + radius * g)
     return back(out if batched else out[0], batched)
+
+
+def _check_size(fn: str, count: int, dim: int) -> None:
+    """The draws, their normals and the output are held at once: refuse what does not fit."""
+    check_memory(f"{fn}(n={count}) of a {dim}-vector", 3 * 8 * count * dim)
 
 
 def perturb_gaussian(w0: Any, eps: float, *, n: int | None = None, seed: Any = None) -> Any:
@@ -190,6 +209,7 @@ def perturb_gaussian(w0: Any, eps: float, *, n: int | None = None, seed: Any = N
     eps = check_real("eps", eps, low=0.0)
     batched = n is not None
     count = check_int("n", n, low=1) if batched else 1
+    _check_size("perturb_gaussian", count, flat.size)
     rng = as_generator(seed)
     g = rng.standard_normal((count, flat.size))
     out = flat[None, :] + eps * g / np.linalg.norm(g, axis=1, keepdims=True)

@@ -17,9 +17,55 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from typing import Any, Iterator
 
-__all__ = ["pin_threads", "dask_client", "THREAD_ENV"]
+__all__ = ["pin_threads", "dask_client", "check_jobs", "check_scheduler", "THREAD_ENV"]
+
+#: Local workers are refused beyond this many per CPU: they would only compete for the cores
+#: (and a typo such as ``-j 1000`` would start a thousand processes).
+MAX_JOBS_PER_CPU = 2
+_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+]*://)?(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.\-]+):[0-9]{1,5}$")
+
+
+def check_jobs(jobs: Any) -> int:
+    """`jobs` as a positive int, at most :data:`MAX_JOBS_PER_CPU` times the CPU count.
+
+    >>> check_jobs(1)
+    1
+    >>> check_jobs(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `jobs` must be a positive integer, got 0
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}")
+    limit = MAX_JOBS_PER_CPU * (os.cpu_count() or 1)
+    if jobs > limit:
+        raise ValueError(f"`jobs` = {jobs} is more than {MAX_JOBS_PER_CPU} worker processes per CPU "
+                         f"({limit} here); use at most one per free core")
+    return jobs
+
+
+def check_scheduler(scheduler: Any) -> str | None:
+    """`scheduler` as None or an address ``[protocol://]host:port``, checked before connecting.
+
+    >>> check_scheduler("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> check_scheduler("abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: `scheduler` must be an address [protocol://]host:port such as tcp://127.0.0.1:8786, got 'abc'
+    """
+    if scheduler is None:
+        return None
+    if not isinstance(scheduler, str):
+        raise TypeError(f"`scheduler` must be an address string or None, got {type(scheduler).__name__}")
+    m = _ADDRESS.match(scheduler)
+    if m is None or not 0 < int(scheduler.rsplit(":", 1)[1]) < 65536:
+        raise ValueError(f"`scheduler` must be an address [protocol://]host:port such as tcp://127.0.0.1:8786, "
+                         f"got {scheduler!r}")
+    return scheduler
 
 #: Environment variables that fix the BLAS/OpenMP pools of a worker process to one thread.
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -30,7 +76,16 @@ def pin_threads(n: int = 1) -> None:
 
     Called at the start of every task that runs on a worker, so that a worker never
     oversubscribes the cores it shares with the others.
+
+    Raises
+    ------
+    ValueError
+        If `n` is not an integer between 1 and the CPU count (OpenMP aborts the process on
+        a huge count).
     """
+    cpus = os.cpu_count() or 1
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= cpus:
+        raise ValueError(f"`n` must be an integer between 1 and the number of CPUs ({cpus}), got {n!r}")
     for key in THREAD_ENV:
         os.environ[key] = str(n)
     try:
@@ -62,10 +117,11 @@ def dask_client(jobs: int = 1, scheduler: str | None = None, *, timeout: float =
     Raises
     ------
     ValueError
-        If `jobs` < 1 or the scheduler cannot be reached (the message names the address).
+        If `jobs` < 1 or above :data:`MAX_JOBS_PER_CPU` per CPU, `scheduler` is not an
+        address, or the scheduler cannot be reached (the message names the address).
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}")
+    jobs = check_jobs(jobs)
+    scheduler = check_scheduler(scheduler)
     from distributed import Client, LocalCluster
 
     cluster = None

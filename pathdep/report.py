@@ -1,27 +1,52 @@
-"""Reports of a verify run: a terminal table, Markdown, JSON and figures, written atomically."""
+"""Reports of a verify run: a terminal table, Markdown, JSON and figures, written as one unit.
+
+A report directory is written whole: the files are staged in a new hidden directory next to
+it and swapped in by renames (interrupts deferred for the two renames), under a lock on the
+parent directory, so a reader sees the old report or the new one, never a mix; concurrent
+runs into one directory take turns; figures of earlier runs go with the old directory; files
+get the permissions the umask allows, like every other file the commands write.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import shutil
+import signal
 import tempfile
+import threading
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from pathdep.runner import Outcome
+from pdcheck import check_output_path
+
+#: Files of a report directory; a non-empty directory with anything else is not replaced.
+REPORT_FILES = frozenset({"report.md", "report.json", "figures", ".pathdep-report"})
+#: Marker file that identifies a directory written by :func:`write_report`.
+MARKER = ".pathdep-report"
 
 #: Version of the ``report.json`` schema; bump when a field changes meaning.
 SCHEMA_VERSION = 1
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, binary: bool = False) -> Path:
     """Write a file through a temporary file in the same directory, then rename it into place.
 
-    An interrupted run leaves either the old file or the new one, never half of one.
+    An interrupted run leaves either the old file or the new one, never half of one. The file
+    gets the permissions the umask allows (``0o666 & ~umask``), not the temporary file's 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,6 +56,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, binar
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -96,15 +122,43 @@ def _short_source(source: str) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def text_table(outcomes: Sequence[Outcome]) -> str:
-    """A plain-text table for the terminal."""
+def _fit(widths: list[int], total: int, flexible: Sequence[int], minimum: int = 8) -> list[int]:
+    """Shrink the widest flexible columns until the row (with 2-space gaps) fits in `total`."""
+    w = list(widths)
+    excess = sum(w) + 2 * (len(w) - 1) - total
+    while excess > 0:
+        cands = [i for i in flexible if w[i] > minimum]
+        if not cands:
+            break
+        i = max(cands, key=lambda j: w[j])
+        w[i] -= 1
+        excess -= 1
+    return w
+
+
+def _cell(text: str, width: int) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "\u2026"
+
+
+def text_table(outcomes: Sequence[Outcome], width: int | None = None) -> str:
+    """A plain-text table for the terminal, at most `width` columns wide (default: no limit).
+
+    Long cells are cut with an ellipsis; the statement, source, expected and measured columns
+    give way first, the id (a citation) and the verdict keep their width.
+    """
     body = rows(outcomes, width=28)
     widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(COLUMNS)]
     widths[1] = min(widths[1], 60)
+    if width is not None:
+        widths = _fit(widths, int(width), flexible=(1, 2, 3, 4))
+
     def line(cells):
-        return "  ".join(str(c)[: w].ljust(w) for c, w in zip(cells, widths)).rstrip()
+        return "  ".join(_cell(c, w).ljust(w) for c, w in zip(cells, widths)).rstrip()
     sep = "  ".join("-" * w for w in widths)
     errors = [f"ERROR {o.claim.id}: {o.verdict.evidence}" for o in outcomes if o.verdict.verdict == "ERROR"]
+    if width is not None:
+        errors = [_cell(e, int(width)) for e in errors]
     return "\n".join([line(COLUMNS), sep, *(line(r) for r in body), *([""] + errors if errors else [])])
 
 
@@ -201,21 +255,119 @@ def save_figure(fig: Any, path: Path) -> Path:
     return path
 
 
+def check_report_dir(out_dir: str | os.PathLike, *, name: str = "--out") -> Path:
+    """Check, before any claim runs, that `out_dir` can take a report.
+
+    It must be writable and be new, empty, or a report directory written before (it is
+    replaced as a whole, so a directory holding anything else, such as ``.``, is refused).
+
+    Raises
+    ------
+    ValueError
+        If it is a file, is not writable, or holds files that are not a report's.
+    """
+    out = check_output_path(name, out_dir, directory=True)
+    if out.is_dir():
+        entries = set(os.listdir(out))
+        if entries and not (entries <= REPORT_FILES and (MARKER in entries or "report.json" in entries)):
+            shown = ", ".join(sorted(entries - REPORT_FILES)[:4]) or ", ".join(sorted(entries)[:4])
+            raise ValueError(f"`{name}` {str(out_dir)!r} holds files that are not a pathdep report ({shown}); "
+                             "the report directory is replaced as a whole: choose a new or empty directory")
+    return out
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on `directory` (flock on its descriptor): writers into it take turns."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM for the duration (the swap's two renames), then deliver them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    sigs = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    old = {s_: signal.signal(s_, lambda n, f: got.append(n)) for s_ in sigs}
+    try:
+        yield
+    finally:
+        for s_, h in old.items():
+            signal.signal(s_, h)
+        if got:
+            signal.raise_signal(got[0])
+
+
+def _honour_umask(root: Path) -> None:
+    mask = _umask()
+    for dirpath, dirnames, filenames in os.walk(root):
+        os.chmod(dirpath, 0o777 & ~mask)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o666 & ~mask)
+
+
+def _write_file(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_report(outcomes: Sequence[Outcome], out_dir: str | os.PathLike, *, seed: int = 0,
                  full: bool = False) -> dict[str, Path]:
-    """Write ``report.md``, ``report.json`` and the claims' figures into `out_dir`."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    figures: dict[str, str] = {}
-    for o in outcomes:
-        if o.verdict.figure is not None:
-            name = f"{o.claim.id}.png"
-            save_figure(o.verdict.figure, out / "figures" / name)
-            figures[o.claim.id] = f"figures/{name}"
-    md = markdown_report(outcomes, seed=seed, full=full, figures=figures)
-    js = json_report(outcomes, seed=seed, full=full, figures=figures)
-    paths = {
-        "markdown": atomic_write(out / "report.md", lambda fh: fh.write(md)),
-        "json": atomic_write(out / "report.json", lambda fh: json.dump(js, fh, indent=2)),
-    }
-    return paths
+    """Write ``report.md``, ``report.json`` and the claims' figures into `out_dir`, as one unit.
+
+    Everything is staged in a new directory beside `out_dir` and swapped in by renames (an
+    interrupt during the swap is delivered after it), under a lock on the parent directory:
+    an interrupted or concurrent run never leaves a report mixed from two runs, and figures
+    of earlier runs do not linger. Files honour the umask.
+
+    Raises
+    ------
+    ValueError
+        If `out_dir` cannot take a report (:func:`check_report_dir`).
+    """
+    out = check_report_dir(out_dir, name="out_dir")
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _locked(parent):
+        for stale in parent.glob(f".{out.name}.staging-*"):   # left by a run that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
+        try:
+            figures: dict[str, str] = {}
+            for o in outcomes:
+                if o.verdict.figure is not None:
+                    name = f"{o.claim.id}.png"
+                    save_figure(o.verdict.figure, stage / "figures" / name)
+                    figures[o.claim.id] = f"figures/{name}"
+            md = markdown_report(outcomes, seed=seed, full=full, figures=figures)
+            js = json_report(outcomes, seed=seed, full=full, figures=figures)
+            _write_file(stage / "report.md", md)
+            _write_file(stage / "report.json", json.dumps(js, indent=2))
+            _write_file(stage / MARKER, "written by pathdep verify; this directory is replaced as a whole\n")
+            _honour_umask(stage)
+            old = parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            with _interrupts_deferred():
+                had_old = out.exists()
+                if had_old:
+                    os.rename(out, old)
+                os.rename(stage, out)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        if had_old:
+            shutil.rmtree(old, ignore_errors=True)
+    return {"markdown": out / "report.md", "json": out / "report.json"}

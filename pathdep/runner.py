@@ -92,6 +92,9 @@ def run(patterns: Iterable[str] | None = None, *, seed: int = 0, full: bool = Fa
     list of Outcome
         In registration order, whatever order the claims finished in.
     """
+    from pathdep.parallel import check_jobs, check_scheduler
+
+    jobs, scheduler = check_jobs(jobs), check_scheduler(scheduler)   # before any claim runs
     claims = load_builtin().select(patterns)
     if jobs == 1 and scheduler is None:
         return _run_here(claims, Context(seed=seed, full=full, progress=False), progress)

@@ -60,6 +60,10 @@ def lyapunov_point(*, optimizer: str = "sgd", lr: float = 0.1, momentum: float =
 
     from dynsys import digits_mlp_map, lyapunov_spectrum
 
+    _check_lyapunov(optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, width=width,
+                    depth=depth, batch_size=batch_size, steps=steps, k=k, n_windows=n_windows, dataset=dataset,
+                    float32=float32, seed=seed)
+
     hyper: dict[str, Any] = {"weight_decay": float(weight_decay)}
     if optimizer in ("momentum", "nesterov"):
         hyper["momentum"] = float(momentum)
@@ -83,6 +87,8 @@ def dw_point(*, optimizer: str = "sgd", lr: float = 0.1, momentum: float = 0.0, 
     """Note 000's perturbation experiment at one point: mean d_w(t) and d_w/|w|(t) over the copies."""
     from dynsys.experiments import run_experiment
 
+    _check_dw(optimizer=optimizer, lr=lr, momentum=momentum, weight_decay=weight_decay, width=width, depth=depth,
+              eps=eps, copies=copies, epochs=epochs, batch_size=batch_size, kind=kind, dataset=dataset, seed=seed)
     data = {}
     if dataset is not None:
         from dynsys.data import load_dataset
@@ -98,6 +104,79 @@ def dw_point(*, optimizer: str = "sgd", lr: float = 0.1, momentum: float = 0.0, 
     return {"d_w": (("step",), np.asarray(dw, dtype=float)), "d_w_rel": (("step",), np.asarray(rel, dtype=float)),
             "step": (("step",), np.asarray(res.steps))}
 
+
+# --------------------------------------------------------------------------- checks before any work
+#: Documented bound on one built-in point's work, in multiply-adds (about an hour of one core):
+#: a request beyond it is refused up front instead of running for days.
+MAX_POINT_WORK = 1e13
+_DIGITS_IN, _DIGITS_OUT, _DIGITS_TRAIN = 64, 10, 1348   # the digits MLP: 64 pixels, 10 classes, 75 % train
+
+
+def _mlp_params(width: int, depth: int) -> int:
+    return (_DIGITS_IN * width + width + (depth - 1) * (width * width + width)
+            + width * _DIGITS_OUT + _DIGITS_OUT)
+
+
+def _check_common(optimizer: Any, lr: Any, momentum: Any, weight_decay: Any, width: Any, depth: Any,
+                  batch_size: Any, dataset: Any, seed: Any) -> tuple[int, int, int]:
+    from dynsys._optim_rules import OPTIMIZERS
+    from pdcheck import check_choice, check_int, check_positive, check_real
+
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_positive("lr", lr)
+    check_real("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    check_positive("weight_decay", weight_decay, allow_zero=True)
+    width, depth = check_int("width", width, low=1), check_int("depth", depth, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    check_int("seed", seed, low=0)
+    if dataset is not None and not (isinstance(dataset, (str, os.PathLike)) and os.path.isfile(dataset)):
+        raise ValueError(f"`dataset` must be None (the digits) or an existing .npz file, got {dataset!r}")
+    return width, depth, batch_size
+
+
+def _check_lyapunov(*, optimizer: Any = "sgd", lr: Any = 0.1, momentum: Any = 0.9, weight_decay: Any = 0.0,
+                    width: Any = 64, depth: Any = 1, batch_size: Any = 32, steps: Any = 200, k: Any = 4,
+                    n_windows: Any = 4, dataset: Any = None, float32: Any = False, seed: Any = 0) -> None:
+    """Validate one :func:`lyapunov_point` without running it (types, ranges, memory, work)."""
+    from pdcheck import check_bool, check_int, check_memory, check_work
+
+    width, depth, batch_size = _check_common(optimizer, lr, momentum, weight_decay, width, depth, batch_size,
+                                             dataset, seed)
+    steps = check_int("steps", steps, low=1)
+    k = check_int("k", k, low=1)
+    check_int("n_windows", n_windows, low=1, high=steps)
+    itemsize = 4 if check_bool("float32", float32) else 8
+    p = _mlp_params(width, depth)
+    if dataset is None and k > p:
+        raise ValueError(f"`k` must be <= the {p} parameters of the network, got {k}")
+    what = f"lyapunov_point(width={width}, depth={depth}, batch_size={batch_size}, k={k}, steps={steps})"
+    check_memory(what, float(itemsize) * p * (3 * k + 12) + 8.0 * steps * k)
+    check_work(what, 3.0 * steps * p * (batch_size + k), MAX_POINT_WORK, unit="multiply-adds",
+               hint="fewer steps or a smaller network (pathdep.sweeps.MAX_POINT_WORK)")
+
+
+def _check_dw(*, optimizer: Any = "sgd", lr: Any = 0.1, momentum: Any = 0.0, weight_decay: Any = 0.0,
+              width: Any = 100, depth: Any = 1, eps: Any = 0.1, copies: Any = 4, epochs: Any = 2,
+              batch_size: Any = 64, kind: Any = "init", dataset: Any = None, seed: Any = 0) -> None:
+    """Validate one :func:`dw_point` without running it (types, ranges, memory, work)."""
+    from dynsys.experiments import KINDS
+    from pdcheck import check_choice, check_int, check_memory, check_positive, check_work
+
+    width, depth, batch_size = _check_common(optimizer, lr, momentum, weight_decay, width, depth, batch_size,
+                                             dataset, seed)
+    check_positive("eps", eps)
+    copies = check_int("copies", copies, low=1)
+    epochs = check_int("epochs", epochs, low=1)
+    check_choice("kind", kind, KINDS)
+    p = _mlp_params(width, depth)
+    what = f"dw_point(width={width}, depth={depth}, copies={copies}, epochs={epochs})"
+    check_memory(what, 8.0 * (copies + 1) * p * 8)
+    check_work(what, 3.0 * epochs * _DIGITS_TRAIN * (copies + 1) * p, MAX_POINT_WORK, unit="multiply-adds",
+               hint="fewer epochs or copies, or a smaller network (pathdep.sweeps.MAX_POINT_WORK)")
+
+
+lyapunov_point.check = _check_lyapunov   # type: ignore[attr-defined]
+dw_point.check = _check_dw               # type: ignore[attr-defined]
 
 #: Built-in experiments for ``pathdep sweep``: name -> point function ``f(**params, seed=...)``.
 EXPERIMENTS: dict[str, Callable[..., dict]] = {"lyapunov": lyapunov_point, "dw": dw_point}
@@ -171,6 +250,9 @@ def _check_grid(grid: Mapping[str, Sequence[Any]], seeds: Sequence[int]) -> tupl
         if len({json.dumps(_plain(v)) for v in vals}) != len(vals):
             raise ValueError(f"`grid` axis {name!r} has repeated values: {vals}")
         out[name] = [_plain(v) for v in vals]
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__") or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
+        raise TypeError(f"`seeds` must be a sequence of non-negative integers, got {seeds!r:.80}")
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ValueError(f"`seeds` must be distinct non-negative integers, got {seeds}")
@@ -239,7 +321,10 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
         Returns a dict ``name -> (dims, value)`` (``dims`` a tuple of dimension names,
         ``()`` for a scalar).  An output whose name is one of its own dims is a
         coordinate (the same at every point, e.g. the steps of a curve).  Must be picklable
-        (a module-level function or object) to run on Dask.
+        (a module-level function or object) to run on Dask.  If it has an attribute
+        ``check`` (as the built-in experiments do), ``fn.check(**point, seed=s)`` is called
+        for every point before anything is computed or written: a bad value or a request
+        too big for memory or the work bound fails at once, with nothing on disk.
     grid : mapping str -> sequence
         Axis name -> values; the sweep is their Cartesian product.
     seeds : sequence of int, default (0,)
@@ -273,18 +358,32 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
     """
     if not callable(fn):
         raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
+    from pathdep.parallel import check_jobs, check_scheduler
+
     grid, seeds = _check_grid(grid, seeds)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}")
+    jobs, scheduler = check_jobs(jobs), check_scheduler(scheduler)
     if not isinstance(progress, bool):
         raise TypeError(f"`progress` must be a bool, got {progress!r}")
+    axes = list(grid)
+    points = [dict(zip(axes, combo)) for combo in itertools.product(*(grid[a] for a in axes))]
+    check = getattr(fn, "check", None)
+    if callable(check):        # every point validated before the store is touched
+        for p in points:
+            for s in seeds:
+                check(**p, seed=s)
+    if store is not None and Path(store).suffix not in (".nc", ".zarr"):
+        raise ValueError(f"`store` must end in .nc (netCDF) or .zarr (Zarr), got {str(store)!r}")
     spec_doc = {"fn": getattr(fn, "__qualname__", type(fn).__name__), "grid": grid, "spec": spec}
-    parts = None
+    parts, new_parts = None, False
     if store is not None:
         store = Path(store)
         if store.suffix not in (".nc", ".zarr"):
             raise ValueError(f"`store` must end in .nc (netCDF) or .zarr (Zarr), got {str(store)!r}")
         parts = store.with_name(store.name + ".parts")
+        from pdcheck import check_output_path
+
+        check_output_path("store", store, directory=store.suffix == ".zarr")
+        new_parts = not parts.exists()
         parts.mkdir(parents=True, exist_ok=True)
         spec_file = parts / "spec.json"
         text = json.dumps(spec_doc, sort_keys=True, default=str)
@@ -295,8 +394,6 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
                                  f"{str(parts)!r} to start over")
         else:
             spec_file.write_text(text)
-    axes = list(grid)
-    points = [dict(zip(axes, combo)) for combo in itertools.product(*(grid[a] for a in axes))]
     todo = [(p, s) for p in points for s in seeds]
     done: dict[str, dict] = {}
     if parts is not None:
@@ -310,16 +407,24 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
     t0 = time.perf_counter()
     parts_arg = None if parts is None else str(parts)
     if missing:
-        if jobs == 1 and scheduler is None:
-            bar = _bar(len(missing), progress)
-            for p, s in missing:
-                done[_point_key(p, s)] = _unpack_dict(_run_point(fn, p, s, parts_arg))
+        try:
+            if jobs == 1 and scheduler is None:
+                bar = _bar(len(missing), progress)
+                for p, s in missing:
+                    done[_point_key(p, s)] = _unpack_dict(_run_point(fn, p, s, parts_arg))
+                    if bar is not None:
+                        bar.update(1)
                 if bar is not None:
-                    bar.update(1)
-            if bar is not None:
-                bar.close()
-        else:
-            _run_dask(fn, missing, parts_arg, done, jobs=jobs, scheduler=scheduler, progress=progress)
+                    bar.close()
+            else:
+                _run_dask(fn, missing, parts_arg, done, jobs=jobs, scheduler=scheduler, progress=progress)
+        except BaseException:
+            # a sweep that failed before its first point (e.g. an unreachable scheduler) leaves nothing
+            if new_parts and parts is not None and not any(parts.glob("*.npz")):
+                import shutil
+
+                shutil.rmtree(parts, ignore_errors=True)
+            raise
     computed = len(missing)
     ds = _assemble(points, seeds, axes, grid, done)
     ds.attrs.update(spec=json.dumps(spec_doc, sort_keys=True, default=str), points_computed=computed,
@@ -435,11 +540,15 @@ def plot_sweep(ds: Any, var: str, *, index: Mapping[str, int] | None = None, tit
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    if var not in ds.data_vars:
+    if not hasattr(ds, "data_vars") or not hasattr(ds, "attrs"):
+        raise TypeError(f"`ds` must be an xarray Dataset returned by sweep, got {type(ds).__name__}")
+    if not isinstance(var, str) or var not in ds.data_vars:
         raise ValueError(f"`var` must be one of {sorted(ds.data_vars)}, got {var!r}")
     da = ds[var]
     axes = [d for d in da.dims if d in _grid_axes(ds)]
     extra = [d for d in da.dims if d not in axes and d != "seed"]
+    if index is not None and not isinstance(index, Mapping):
+        raise TypeError(f"`index` must be a mapping dim -> position or None, got {type(index).__name__}")
     sel = dict(index or {})
     n_seeds = da.sizes["seed"]
     mean = da.mean("seed")

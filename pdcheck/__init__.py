@@ -4,6 +4,16 @@ Every check names the argument, shows the value and says what is allowed, and
 raises before any work is done.  This is the one module the libraries share; it
 imports nothing first-party and only numpy (torch lazily, for generators), so the
 libraries stay independent of each other and of the application package.
+
+- scalars, choices, arrays, callables: :func:`check_real`, :func:`check_positive`,
+  :func:`check_int`, :func:`check_choice`, :func:`check_array`, :func:`check_callable`;
+- sizes: :func:`check_memory` refuses a request whose memory estimate exceeds
+  :func:`memory_limit` (the machine's memory, or ``PATHDEP_MAX_MEMORY``) before anything
+  is allocated; :func:`check_work` does the same for a documented bound on the work;
+- output paths: :func:`check_output_path` (pdcheck/_paths.py);
+- randomness: :func:`as_generator`, :func:`as_torch_generator`;
+- errors: :class:`NumericalError`, the base of every library's named domain error
+  (they carry the partial result; the command line reports them in one line, exit 1).
 """
 
 from __future__ import annotations
@@ -12,10 +22,24 @@ import math
 import numbers
 from typing import Any, Iterable
 
-__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_array", "as_generator",
-           "as_torch_generator"]
-
 import numpy as np
+
+from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
+from pdcheck._paths import check_output_path
+
+__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_bool", "check_array", "check_callable",
+           "check_float_dtype", "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
+           "check_output_path", "NumericalError"]
+
+
+class NumericalError(Exception):
+    """Base of the named numerical errors of the libraries (divergence, precision, degeneracy...).
+
+    Each library's ``errors.py`` derives its domain errors from this class (next to the
+    builtin they specialise, e.g. ``FloatingPointError``), so that an application can tell a
+    numerical failure (the computation ran and failed; the error carries its partial
+    result) from bad input (``ValueError``/``TypeError``, raised before any work).
+    """
 
 
 def _fmt(value: Any) -> str:
@@ -64,21 +88,85 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
-    """`value` must be one of `allowed`."""
+    """`value` must be one of `allowed` (compared by type and equality; arrays are never equal to a choice).
+
+    Examples
+    --------
+    >>> check_choice("method", "sokal", ("sokal", "geyer"))
+    'sokal'
+    >>> check_choice("method", np.array([1, 2]), ("sokal", "geyer"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `method` must be one of ('sokal', 'geyer'), got array([1, 2])
+    """
     allowed = tuple(allowed)
-    if value not in allowed:
-        raise ValueError(f"`{name}` must be one of {allowed}, got {_fmt(value)}")
-    return value
+    for a in allowed:
+        if _comparable(value, a):
+            try:
+                if bool(value == a):
+                    return value
+            except (TypeError, ValueError):
+                pass
+    raise ValueError(f"`{name}` must be one of {allowed}, got {_fmt(value)}")
+
+
+def _comparable(v: Any, a: Any) -> bool:
+    """Strings with strings, bools with bools, numbers with numbers, otherwise the same type."""
+    flags = (bool, np.bool_)
+    if isinstance(v, str) or isinstance(a, str):
+        return isinstance(v, str) and isinstance(a, str)
+    if isinstance(v, flags) or isinstance(a, flags):
+        return isinstance(v, flags) and isinstance(a, flags)
+    if isinstance(v, numbers.Number) and isinstance(a, numbers.Number):
+        return True
+    return type(v) is type(a)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """A flag: ``True`` or ``False`` (numpy bools too), nothing else.
+
+    Examples
+    --------
+    >>> check_bool("progress", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: `progress` must be True or False, got str 'yes'
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} {_fmt(value)}")
 
 
 def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
                 shape: tuple[int | None, ...] | None = None, finite: bool = True,
                 min_size: int = 0, dtype: Any = float) -> np.ndarray:
-    """A numpy array copy-free view of `x`, checked for rank, shape and finiteness."""
+    """A numpy array copy-free view of `x`, checked for rank, shape and finiteness.
+
+    ``None``, strings, complex numbers (with a real `dtype`) and ragged nests are refused with
+    a ``TypeError`` naming the argument; they are never read as NaN or cast silently.
+
+    Examples
+    --------
+    >>> check_array("x", [1, 2]).tolist()
+    [1.0, 2.0]
+    >>> check_array("x", None)
+    Traceback (most recent call last):
+    ...
+    TypeError: `x` must be array-like of numbers, got None
+    >>> check_array("x", [1j, 2])
+    Traceback (most recent call last):
+    ...
+    TypeError: `x` must be real, got complex values (pass x.real or abs(x) explicitly)
+    """
+    if x is None or isinstance(x, (str, bytes, bool, dict, set)):
+        raise TypeError(f"`{name}` must be array-like of numbers, got {_fmt(x)}")
+    kind = np.dtype(dtype).kind
+    if kind in "fiub" and _is_complex(x):
+        raise TypeError(f"`{name}` must be real, got complex values (pass {name}.real or abs({name}) explicitly)")
     try:
         arr = np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be array-like of numbers, got {type(x).__name__}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"`{name}` must be array-like of numbers, got {type(x).__name__} {_fmt(x)}") from exc
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -92,6 +180,48 @@ def check_array(name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None,
     if finite and arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite (no NaN or inf)")
     return arr
+
+
+def _is_complex(x: Any) -> bool:
+    """Whether `x` (scalar, array, tensor or nested list) holds complex numbers."""
+    def one(v: Any) -> bool:
+        if isinstance(v, (complex, np.complexfloating)):
+            return True
+        dt = getattr(v, "dtype", None)
+        return bool(getattr(dt, "is_complex", False)) or (isinstance(dt, np.dtype) and dt.kind == "c")
+    if isinstance(x, (list, tuple)):
+        return any(one(v) for v in _flat_items(x))
+    return one(x)
+
+
+def _flat_items(x: Any, limit: int = 10_000) -> Iterable[Any]:
+    """The leaves of a (small) nested list/tuple, for type checks before numpy casts them."""
+    stack, seen = [x], 0
+    while stack and seen < limit:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        else:
+            seen += 1
+            yield v
+
+
+def check_callable(name: str, fn: Any, *, optional: bool = False) -> Any:
+    """`fn` must be callable (or None when `optional`).
+
+    Examples
+    --------
+    >>> check_callable("loss_fn", 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: `loss_fn` must be callable, got int 3
+    """
+    if fn is None and optional:
+        return None
+    if not callable(fn):
+        allowed = "callable or None" if optional else "callable"
+        raise TypeError(f"`{name}` must be {allowed}, got {type(fn).__name__} {_fmt(fn)}")
+    return fn
 
 
 def as_generator(seed: Any) -> np.random.Generator:
@@ -111,6 +241,24 @@ def as_generator(seed: Any) -> np.random.Generator:
     if isinstance(seed, numbers.Integral) and int(seed) < 0:
         raise ValueError(f"`seed` must be a non-negative integer, got {seed}")
     return np.random.default_rng(seed)
+
+
+def check_float_dtype(name: str, dtype: Any) -> Any:
+    """A floating-point ``torch.dtype`` (float16/bfloat16/float32/float64).
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_float_dtype("dtype", torch.int64)
+    Traceback (most recent call last):
+    ...
+    TypeError: `dtype` must be a floating-point torch.dtype, got torch.int64
+    """
+    import torch
+
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`{name}` must be a floating-point torch.dtype, got {_fmt(dtype)}")
+    return dtype
 
 
 def as_torch_generator(seed: Any, device: Any = "cpu") -> Any:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pdcheck import NumericalError
 
-class PrecisionError(ArithmeticError):
+
+class PrecisionError(ArithmeticError, NumericalError):
     """The requested precision could not be certified.
 
     Attributes

@@ -29,11 +29,11 @@ import math
 import numbers
 from fractions import Fraction
 from math import comb
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 import mpmath
 
-from pdcheck import check_int
+from pdcheck import check_bool, check_int, check_work
 from puzzles.errors import PrecisionError
 
 __all__ = ["KempnerSum", "TextbookBound", "kempner_sum", "kempner_sum_recurrence",
@@ -44,6 +44,31 @@ __all__ = ["KempnerSum", "TextbookBound", "kempner_sum", "kempner_sum_recurrence
 MAX_DIGITS = 2000
 #: Largest `n_max` accepted by :func:`kempner_partial_sum`.
 MAX_PARTIAL = 10_000_000
+#: Largest `n_max` with ``exact=True`` (about 40 s: the sum of Fractions is quadratic).
+MAX_EXACT_PARTIAL = 200_000
+#: Largest number of automaton states (about the total length of the excluded strings).
+MAX_STATES = 500
+#: Largest estimated cost of one call, in work units of about 1 microsecond each (one
+#: machine-word big-integer step; an mpmath operation counts 20 units at 100 digits and grows
+#: like dps^1.6). Requests above it are refused before any work: about 3-6 minutes on one core.
+MAX_WORK = 2e8
+
+
+def _precision_factor(bits: float, unit_bits: float) -> float:
+    """Growth of one big-number operation's cost with its size (Karatsuba: size^1.58)."""
+    return max(1.0, bits / unit_bits) ** 1.6
+
+
+def _check_cost(what: str, units: float) -> None:
+    check_work(what, units, MAX_WORK, unit="work units (~1 us each)",
+               hint="ask for fewer `digits` or `max_digits`, or shorter excluded strings")
+
+
+def _progress(total: float, desc: str, progress: bool) -> Any:
+    """A tqdm bar that appears only when the run lasts more than 2 seconds."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=int(total), desc=desc, leave=False, disable=not check_bool("progress", progress), delay=2.0)
 
 
 # --------------------------------------------------------------------------------------
@@ -127,7 +152,12 @@ def _automaton(patterns: list[tuple[int, ...]], base: int) -> _Automaton:
 
 def _prepare(excluded, base: int) -> _Automaton:
     base = check_int("base", base, low=2, high=36)
-    return _automaton(_digits_of(excluded, base), base)
+    patterns = _digits_of(excluded, base)
+    length = sum(len(p) for p in patterns)
+    if length + 1 > MAX_STATES:   # the automaton has at most length + 1 states
+        raise ValueError(f"`excluded` strings must have at most {MAX_STATES - 1} digits in total "
+                         f"(the digit automaton's size; cost grows like its cube), got {length}")
+    return _automaton(patterns, base)
 
 
 def _levels(aut: _Automaton, n_levels: int) -> list[list[tuple[int, int]]]:
@@ -184,7 +214,9 @@ def kempner_block_counts(excluded: str | Iterable[str] = "9", *, base: int = 10,
     Raises
     ------
     ValueError
-        If a digit is not valid in `base`, a string is empty, `base` < 2 or `max_digits` < 1.
+        If a digit is not valid in `base`, a string is empty, `base` < 2, `max_digits` is not in
+        1..100000, or the cost (about ``2.5e-4 S b max_digits^2`` us for S automaton states)
+        exceeds ``MAX_WORK``.
 
     Notes
     -----
@@ -198,7 +230,10 @@ def kempner_block_counts(excluded: str | Iterable[str] = "9", *, base: int = 10,
     """
     base = check_int("base", base, low=2, high=36)
     max_digits = check_int("max_digits", max_digits, low=1, high=100_000)
-    return _counts(_prepare(excluded, base), max_digits)
+    aut = _prepare(excluded, base)
+    # measured: about 2.5e-4 us per (state x digit x level^2) of big-integer additions
+    _check_cost(f"kempner_block_counts(max_digits={max_digits})", 2.5e-4 * aut.n_states * base * max_digits ** 2)
+    return _counts(aut, max_digits)
 
 
 class TextbookBound(NamedTuple):
@@ -241,18 +276,39 @@ def _generating_sum(aut: _Automaton, x: Fraction) -> Fraction:
 
 
 def _solve_fraction(mat: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
+    """Exact solution of a non-singular rational system by fraction-free (Bareiss) elimination.
+
+    Each row is scaled to integers first; the elimination then keeps every entry an integer
+    (a minor of the matrix), so its cost is ``n^3 / 3`` big-integer steps on numbers of the size
+    of the determinant, instead of Gaussian elimination's ever-growing fractions (300 automaton
+    states: about 2 s instead of hours).
+    """
     n = len(rhs)
-    m = [row[:] + [rhs[i]] for i, row in enumerate(mat)]
-    for c in range(n):
-        p = next(r for r in range(c, n) if m[r][c] != 0)
-        m[c], m[p] = m[p], m[c]
-        piv = m[c][c]
-        m[c] = [v / piv for v in m[c]]
-        for r in range(n):
-            if r != c and m[r][c] != 0:
-                f = m[r][c]
-                m[r] = [vr - f * vc for vr, vc in zip(m[r], m[c])]
-    return [m[i][n] for i in range(n)]
+    m = []
+    for row, r in zip(mat, rhs):
+        den = math.lcm(*(Fraction(v).denominator for v in row), Fraction(r).denominator)
+        m.append([int(Fraction(v) * den) for v in row] + [int(Fraction(r) * den)])
+    prev = 1
+    for k in range(n):
+        p = next(i for i in range(k, n) if m[i][k] != 0)
+        if p != k:
+            m[k], m[p] = m[p], m[k]
+        mk, piv = m[k], m[k][k]
+        for i in range(k + 1, n):
+            mi, f = m[i], m[i][k]
+            if f == 0:
+                for j in range(k + 1, n + 1):
+                    mi[j] = mi[j] * piv // prev
+            else:
+                for j in range(k + 1, n + 1):
+                    mi[j] = (mi[j] * piv - f * mk[j]) // prev
+            mi[k] = 0
+        prev = piv
+    x = [Fraction(0)] * n
+    for i in range(n - 1, -1, -1):
+        acc = m[i][n] - sum(m[i][j] * x[j] for j in range(i + 1, n) if m[i][j])
+        x[i] = Fraction(acc) / m[i][i]
+    return x
 
 
 def kempner_textbook_bound(excluded: str | Iterable[str] = "9", *, base: int = 10) -> TextbookBound:
@@ -346,7 +402,8 @@ def kempner_partial_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, 
     Raises
     ------
     ValueError
-        If `n_max` is negative or above 10^7, or `excluded`/`base` is invalid.
+        If `n_max` is negative or above 10^7 (2 x 10^5 with ``exact=True``), or `excluded`/`base`
+        is invalid.
 
     Notes
     -----
@@ -361,6 +418,9 @@ def kempner_partial_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, 
     """
     n_max = check_int("n_max", n_max, low=0, high=MAX_PARTIAL)
     dps = check_int("dps", dps, low=1, high=MAX_DIGITS)
+    if check_bool("exact", exact) and n_max > MAX_EXACT_PARTIAL:
+        raise ValueError(f"`n_max` must be <= {MAX_EXACT_PARTIAL} with exact=True (the fractions' denominators grow "
+                         f"like lcm(1..n): quadratic time), got {n_max}; use exact=False")
     aut = _prepare(excluded, base)
     ns = _admissible_upto(aut, n_max)
     if exact:
@@ -420,10 +480,15 @@ class KempnerSum(NamedTuple):
         return mpmath.nstr(self.value, self.digits)
 
 
+def _moment_terms(base: int, digits: int, ell: int) -> float:
+    """About how many moments the alternating series needs for `digits` digits with l-digit prefixes."""
+    return digits * math.log(10) / ((ell - 1) * math.log(base)) + 3
+
+
 def _choose_prefix(counts: list[int], base: int, digits: int) -> int:
     best, best_cost = 2, math.inf
     for ell in range(2, len(counts) + 1):
-        terms = digits * math.log(10) / ((ell - 1) * math.log(base)) + 3
+        terms = _moment_terms(base, digits, ell)
         cost = counts[ell - 1] * terms + sum(counts[: ell - 1])
         if cost < best_cost:
             best, best_cost = ell, cost
@@ -457,8 +522,8 @@ def _mass_exact(aut: _Automaton) -> list[Fraction]:
     return _solve_fraction(mat, rhs)
 
 
-def _moment_bracket(aut: _Automaton, digits: int, prec: int, ell: int):
-    """Fixed-point bracket (lo, hi, n_terms) of the sum, scaled by 2^prec."""
+def _moment_bracket(aut: _Automaton, digits: int, prec: int, ell: int, bar: Any = None):
+    """Fixed-point bracket (lo, hi, n_terms) of the sum, scaled by 2^prec; `bar` counts moments."""
     b = aut.base
     one = 1 << prec
     levels = _levels(aut, ell)
@@ -557,6 +622,8 @@ def _moment_bracket(aut: _Automaton, digits: int, prec: int, ell: int):
         if m >= 1 and t_hi <= tol:
             break
         m += 1
+        if bar is not None:
+            bar.update(1)
         if m > 50 * digits + 2000:
             raise PrecisionError(f"moment series did not reach the tolerance after {m} terms")
     lo = head_lo + min(p_lo, prev_lo)
@@ -564,7 +631,8 @@ def _moment_bracket(aut: _Automaton, digits: int, prec: int, ell: int):
     return lo, hi, m + 1
 
 
-def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: int = 20) -> KempnerSum:
+def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: int = 20,
+                progress: bool = True) -> KempnerSum:
     """Sum of 1/n over all n whose base-`base` digits contain none of the excluded strings.
 
     Parameters
@@ -578,6 +646,8 @@ def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: 
     digits : int, default 20
         Correct significant digits wanted, 1..2000: the returned bracket satisfies
         ``(upper - lower) / lower < 10^-digits``.
+    progress : bool, default True
+        A progress bar over the moments of the series, shown when the run lasts over 2 s.
 
     Returns
     -------
@@ -587,8 +657,12 @@ def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: 
     Raises
     ------
     ValueError
-        If a digit is not valid in `base`, a string is empty, `base` is not in 2..36 or
-        `digits` is not in 1..2000.
+        If a digit is not valid in `base`, a string is empty, `base` is not in 2..36,
+        `digits` is not in 1..2000, the excluded strings total more than ``MAX_STATES - 1``
+        digits, or the estimated cost exceeds ``MAX_WORK`` (a guard against runs of hours:
+        the cost is ``(S^3/3 + M^2 S b/2 + M count_l) (prec/1000)^1.6`` units of about 1 us,
+        with S automaton states, M moments and ``prec`` bits; "9" is refused beyond about
+        1600 digits).
     PrecisionError
         If the bracket cannot be certified (not expected; raised rather than returning
         a wrong bracket).
@@ -629,8 +703,19 @@ def kempner_sum(excluded: str | Iterable[str] = "9", *, base: int = 10, digits: 
     counts = _counts(aut, 12 if base <= 4 else 8)
     ell = _choose_prefix(counts, base, digits)
     prec = int((digits + 4) * 3.3220) + 40
+    n_mom = _moment_terms(base, digits, ell)
+    _check_cost(f"kempner_sum({', '.join(labels)!r}, base={base}, digits={digits})",
+                (aut.n_states ** 3 / 3 + n_mom ** 2 / 2 * aut.n_states * base + n_mom * counts[ell - 1])
+                * _precision_factor(prec, 1000))
+    with _progress(n_mom, "kempner moments", progress) as bar:
+        return _kempner_bracket(aut, digits, prec, ell, labels, bar)
+
+
+def _kempner_bracket(aut: _Automaton, digits: int, prec: int, ell: int, labels: tuple, bar: Any) -> KempnerSum:
+    """kempner_sum's precision loop: raise ``prec`` until the bracket meets `digits`."""
+    base = aut.base
     for _ in range(8):
-        lo, hi, n_terms = _moment_bracket(aut, digits, prec, ell)
+        lo, hi, n_terms = _moment_bracket(aut, digits, prec, ell, bar)
         if lo <= 0 and hi <= 0:
             zero = mpmath.mpf(0)
             return KempnerSum(zero, zero, zero, digits, labels, base, n_terms, ell)
@@ -697,8 +782,16 @@ def _sb_matrices(aut: _Automaton, K: int) -> list[list[list[int]]]:
     return [pw(w) for w in range(K)]
 
 
+def _sb_order(b: int, dps: int) -> tuple[int, int]:
+    """Schmelzer-Baillie: the enumerated prefix length l and the truncation order K."""
+    ell = 2
+    while b ** (ell - 1) < 100 and ell < 14:
+        ell += 1
+    return ell, int(dps / max(ell * math.log10(b) - math.log10(b - 1), 0.3)) + 4
+
+
 def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, max_digits: int,
-                       digits: int = 30) -> list[mpmath.mpf]:
+                       digits: int = 30, progress: bool = True) -> list[mpmath.mpf]:
     """The sums of 1/n over the admissible d-digit numbers, d = 1..max_digits.
 
     Parameters
@@ -711,6 +804,8 @@ def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, m
         The largest digit count, 1..10000.
     digits : int, default 30
         Working decimal digits, 1..2000.
+    progress : bool, default True
+        A progress bar over the levels, shown when the run lasts over 2 s.
 
     Returns
     -------
@@ -721,7 +816,8 @@ def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, m
     Raises
     ------
     ValueError
-        If an argument is invalid.
+        If an argument is invalid, or the estimated cost ``20 (max_digits - l) K^2 S^2 / 2
+        (dps/100)^1.6`` (S automaton states, K the truncation order) exceeds ``MAX_WORK``.
 
     Notes
     -----
@@ -741,11 +837,11 @@ def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, m
     digits = check_int("digits", digits, low=1, high=MAX_DIGITS)
     aut = _prepare(excluded, base)
     b = aut.base
-    ell = 2
-    while b ** (ell - 1) < 100 and ell < 14:
-        ell += 1
+    ell, K = _sb_order(b, digits + 15)
+    n = aut.n_states
+    _check_cost(f"kempner_level_sums(base={b}, max_digits={max_digits}, digits={digits})",
+                20 * max(max_digits - ell, 0) * K * K * n * n / 2 * _precision_factor(digits + 15, 100))
     with mpmath.workdps(digits + 15):
-        K = int((digits + 15) / max(ell * math.log10(b) - math.log10(b - 1), 0.3)) + 4
         levels = _levels(aut, min(ell, max_digits))
         out = []
         for lev in levels:
@@ -754,9 +850,12 @@ def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, m
             return out[:max_digits]
         s, _, _ = _sb_setup(aut, digits + 15, ell, K)
         P = _sb_matrices(aut, K)
-        n = aut.n_states
         inv_b = mpmath.mpf(1) / b
-        for _ in range(max_digits - ell):
+        from tqdm.auto import tqdm
+
+        for _ in tqdm(range(max_digits - ell), desc="kempner levels", leave=False,
+                      disable=not check_bool("progress", progress),
+                      delay=2.0):
             new = [[mpmath.mpf(0)] * n for _ in range(K + 1)]
             for k in range(1, K + 1):
                 for w in range(0, K - k + 1):
@@ -777,7 +876,7 @@ def kempner_level_sums(excluded: str | Iterable[str] = "9", *, base: int = 10, m
 
 
 def kempner_sum_recurrence(excluded: str | Iterable[str] = "9", *, base: int = 10,
-                           digits: int = 20) -> mpmath.mpf:
+                           digits: int = 20, progress: bool = True) -> mpmath.mpf:
     """The Kempner sum by the Schmelzer-Baillie recurrence, its tail summed in closed form.
 
     Parameters
@@ -788,6 +887,8 @@ def kempner_sum_recurrence(excluded: str | Iterable[str] = "9", *, base: int = 1
         The base, 2..36.
     digits : int, default 20
         Target decimal digits, 1..2000.
+    progress : bool, default True
+        A progress bar over the K power-sum orders, shown when the run lasts over 2 s.
 
     Returns
     -------
@@ -798,7 +899,9 @@ def kempner_sum_recurrence(excluded: str | Iterable[str] = "9", *, base: int = 1
     Raises
     ------
     ValueError
-        If an argument is invalid.
+        If an argument is invalid, or the estimated cost ``20 (K^2 S^2 / 2 + K S^3)
+        (dps/100)^1.6`` (S automaton states, K the truncation order) exceeds ``MAX_WORK``
+        ("9" is refused beyond about 1200 digits: :func:`kempner_sum` is faster there).
 
     Notes
     -----
@@ -819,22 +922,23 @@ def kempner_sum_recurrence(excluded: str | Iterable[str] = "9", *, base: int = 1
     digits = check_int("digits", digits, low=1, high=MAX_DIGITS)
     aut = _prepare(excluded, base)
     b = aut.base
-    ell = 2
-    while b ** (ell - 1) < 100 and ell < 14:
-        ell += 1
     dps = digits + 15
+    ell, K = _sb_order(b, dps)
+    n = aut.n_states
+    _check_cost(f"kempner_sum_recurrence(base={b}, digits={digits})",
+                20 * (K * K * n * n / 2 + K * n ** 3) * _precision_factor(dps, 100))
     with mpmath.workdps(dps):
         levels = _levels(aut, ell)
         if not levels[-1]:
             return +mpmath.fsum(mpmath.mpf(1) / m for lev in levels for m, _ in lev)
-        rate = ell * math.log10(b) - math.log10(b - 1)
-        K = int(dps / max(rate, 0.3)) + 4
         s, head, _ = _sb_setup(aut, dps, ell, K)
         P = _sb_matrices(aut, K)
-        n = aut.n_states
         inv_b = mpmath.mpf(1) / b
         sigma: list = [None] * (K + 1)
-        for k in range(K, 0, -1):
+        from tqdm.auto import tqdm
+
+        for k in tqdm(range(K, 0, -1), desc="kempner recurrence", leave=False,
+                      disable=not check_bool("progress", progress), delay=2.0):
             rhs = [s[k][l_] for l_ in range(n)]
             for w in range(1, K - k + 1):
                 c = comb(k + w - 1, w) * inv_b ** (k + w)

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple, Sequence
 import mpmath
 import numpy as np
 
-from pdcheck import as_generator, as_torch_generator, check_choice, check_int, check_real
+from pdcheck import as_generator, as_torch_generator, check_bool, check_choice, check_int, check_memory, check_real
 
 __all__ = ["lattice_walk", "SquaredDistancePMF", "walk_sq_distance_pmf", "WalkMoments",
            "walk_moments", "MeanDistance", "walk_mean_distance", "walk_mean_distance_curve", "chi_mean_distance",
@@ -85,7 +85,8 @@ def lattice_walk(n_dims: int, n_steps: int, n_walkers: int, *, seed: Any = None,
     Raises
     ------
     ValueError
-        If an argument is out of range.
+        If an argument is out of range, or the walk would need more memory than
+        :func:`pdcheck.memory_limit` (estimated before anything is allocated).
 
     Notes
     -----
@@ -111,12 +112,16 @@ def lattice_walk(n_dims: int, n_steps: int, n_walkers: int, *, seed: Any = None,
     n_walkers = check_int("n_walkers", n_walkers, low=1)
     record_every = check_int("record_every", record_every, low=1)
     chunk = check_int("chunk", chunk, low=1)
+    check_bool("progress", progress)
+    device = _check_device(device)
     if n_walkers * n_dims > 2**31:
         raise ValueError(f"`n_walkers` * `n_dims` must be <= 2^31 (memory), got {n_walkers * n_dims}")
-    gen = as_torch_generator(seed, device)
     n_rec = n_steps // record_every
     W, D = n_walkers, n_dims
     dtype = torch.int32 if n_steps < 2**15 else torch.int64
+    check_memory(f"lattice_walk(n_dims={D}, n_steps={n_steps}, n_walkers={W}, record_every={record_every})",
+                 _walk_bytes(D, n_steps, W, n_rec, chunk))
+    gen = as_torch_generator(seed, device)
     state = torch.zeros(W * D, dtype=dtype, device=device)
     offsets = (torch.arange(W, device=device, dtype=torch.int64) * D)
     r2 = torch.zeros(W, dtype=torch.int64, device=device)
@@ -153,6 +158,27 @@ def lattice_walk(n_dims: int, n_steps: int, n_walkers: int, *, seed: Any = None,
         bar.close()
     out.sqrt_()
     return out.cpu().numpy()
+
+
+def _check_device(device: Any) -> Any:
+    """A torch device that exists on this machine (a string such as "cpu" or a torch.device)."""
+    import torch
+
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"`device` must be a string such as 'cpu' or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+        torch.empty(0, device=dev)
+    except (RuntimeError, ValueError, AssertionError) as exc:
+        raise ValueError(f"`device` must be a device available here, got {device!r} ({exc})") from None
+    return dev
+
+
+def _walk_bytes(n_dims: int, n_steps: int, n_walkers: int, n_rec: int, chunk: int) -> int:
+    """Bytes :func:`lattice_walk` holds at once: state, output, and one chunk's work arrays."""
+    item = 4 if n_steps < 2**15 else 8
+    c = min(chunk, n_steps)
+    return n_walkers * (n_dims * item + 24 + 8 * n_rec + c * (40 + 2 * item))
 
 
 # --------------------------------------------------------------------------------------
@@ -328,7 +354,7 @@ class MeanDistance(NamedTuple):
     value : float
         ``E|X_N|`` (exact to double precision for method "exact").
     ratio : float
-        ``value / sqrt(N)`` (nan for N = 0).
+        ``value / sqrt(N)`` (N >= 1: the ratio has no value at N = 0).
     asymptotic : float
         The chi asymptotic ``sqrt(2 N / D) Gamma((D+1)/2) / Gamma(D/2)``.
     method : str
@@ -507,7 +533,8 @@ def walk_mean_distance(n_dims: int, n_steps: int, *, method: str = "auto") -> Me
     n_dims : int
         D >= 1.
     n_steps : int
-        N >= 0; method "exact" needs N <= 160.
+        N >= 1 (``E|X_0| = 0`` needs no function, and its ratio to sqrt(N) has no value);
+        method "exact" needs N <= 160, "laplace" N <= 5000.
     method : {"auto", "exact", "laplace", "asymptotic"}
         "auto" is "exact" for N <= 64, "laplace" for N <= 2000 and "asymptotic" beyond.
 
@@ -534,7 +561,7 @@ def walk_mean_distance(n_dims: int, n_steps: int, *, method: str = "auto") -> Me
     (1.0, 'exact')
     """
     D = check_int("n_dims", n_dims, low=1)
-    N = check_int("n_steps", n_steps, low=0)
+    N = check_int("n_steps", n_steps, low=1)
     method = check_choice("method", method, ("auto", "exact", "laplace", "asymptotic"))
     if method == "auto":
         method = "exact" if N <= 64 else "laplace" if N <= 2000 else "asymptotic"
@@ -555,9 +582,8 @@ def walk_mean_distance(n_dims: int, n_steps: int, *, method: str = "auto") -> Me
         err = 1e-13 * value
     else:
         value = asym
-        err = asym / (4 * N) if N else 0.0
-    ratio = value / math.sqrt(N) if N else float("nan")
-    return MeanDistance(value, ratio, asym, method, err)
+        err = asym / (4 * N)
+    return MeanDistance(value, value / math.sqrt(N), asym, method, err)
 
 
 # --------------------------------------------------------------------------------------
@@ -807,7 +833,7 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     n_dims_list : sequence of int
         Dimensions, one panel each.
     n_steps, n_walkers : int
-        Walk length and number of walkers per panel.
+        Walk length and number of walkers per panel (at least 2, for standard errors).
     seed : int, Generator or None
         Randomness.
     exact_curve : bool, default True
@@ -828,7 +854,7 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     Raises
     ------
     ValueError
-        For bad arguments.
+        For bad arguments, or sizes whose memory estimate exceeds :func:`pdcheck.memory_limit`.
 
     Examples
     --------
@@ -847,9 +873,16 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
     if not dims:
         raise ValueError("`n_dims_list` must not be empty")
     n_steps = check_int("n_steps", n_steps, low=1)
-    n_walkers = check_int("n_walkers", n_walkers, low=1)
+    n_walkers = check_int("n_walkers", n_walkers, low=2)
     exact_steps = check_int("exact_steps", exact_steps, low=0, high=MAX_PMF_STEPS)
     max_lines = check_int("max_lines", max_lines, low=0)
+    check_bool("exact_curve", exact_curve)
+    check_bool("progress", progress)
+    # per panel: the distances, the drawn paths, and the walk's own work arrays
+    check_memory(f"plot_walks(n_steps={n_steps}, n_walkers={n_walkers}, max_lines={max_lines})",
+                 max(_walk_bytes(D, n_steps, n_walkers, n_steps, 256) for D in dims)
+                 + 8 * n_walkers * n_steps + 16 * min(max_lines, n_walkers) * n_steps
+                 + 8 * (n_steps + 1) * 100)
     import numpy as _np
 
     rng = as_generator(seed) if not hasattr(seed, "manual_seed") else seed
@@ -888,10 +921,9 @@ def plot_walks(n_dims_list: Sequence[int] = (5, 10, 20, 40, 80, 160), *, n_steps
         ax.set_xlabel("Timesteps")
         ax.set_ylabel("L2 distance from origin")
         last = dist[:, -1]
-        stats[D] = {"mean": float(last.mean()), "mean_se": float(last.std(ddof=1) / _np.sqrt(n_walkers))
-                    if n_walkers > 1 else float("nan"),
+        stats[D] = {"mean": float(last.mean()), "mean_se": float(last.std(ddof=1) / _np.sqrt(n_walkers)),
                     "ms": float((last ** 2).mean()),
-                    "ms_se": float((last ** 2).std(ddof=1) / _np.sqrt(n_walkers)) if n_walkers > 1 else float("nan"),
+                    "ms_se": float((last ** 2).std(ddof=1) / _np.sqrt(n_walkers)),
                     "exact_mean": float(curve[-1])}
     for ax in axes[len(dims):]:
         ax.set_visible(False)

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import check_positive
+from pdcheck import check_array, check_callable, check_memory, check_positive
 
 __all__ = ["flat_parameters", "behaviour_map", "behaviour_jacobian", "jacobian_rank",
            "BehaviourRank", "behaviour_rank", "HessianDecomposition", "hessian_decomposition",
@@ -37,6 +37,8 @@ def _prepare(model: Any, inputs: Any):
         x = torch.as_tensor(inputs)
     except (TypeError, ValueError, RuntimeError):
         raise TypeError(f"`inputs` must be a tensor or array of numbers, got {type(inputs).__name__}") from None
+    if x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(f"`inputs` must be real numbers, got dtype {x.dtype}")
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"`inputs` must have a leading batch dimension with >= 1 example, got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
@@ -95,14 +97,19 @@ def behaviour_map(model: Any, inputs: Any, *, theta: Any = None) -> Any:
     torch.Size([5, 3])
     """
     m, x, names, shapes, sizes = _prepare(model, inputs)
-    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes))
+    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes), x.device)
     return _call(m, names, shapes, sizes, x)(th).detach()
 
 
-def _theta(theta: Any, n: int) -> Any:
+def _theta(theta: Any, n: int, device: Any = None) -> Any:
     import torch
 
-    th = torch.as_tensor(theta, dtype=torch.float64).reshape(-1)
+    if isinstance(theta, torch.Tensor):
+        if theta.is_complex():
+            raise TypeError(f"`theta` must be real, got dtype {theta.dtype}")
+        th = theta.detach().to(dtype=torch.float64, device=device).reshape(-1)
+    else:
+        th = torch.as_tensor(check_array("theta", theta, finite=False), dtype=torch.float64, device=device).reshape(-1)
     if th.numel() != n:
         raise ValueError(f"`theta` must have {n} entries (the number of parameters), got {th.numel()}")
     if not torch.isfinite(th).all():
@@ -123,8 +130,10 @@ def behaviour_jacobian(model: Any, inputs: Any, *, theta: Any = None) -> Any:
     from torch.func import jacrev
 
     m, x, names, shapes, sizes = _prepare(model, inputs)
-    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes))
+    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes), x.device)
     F = _call(m, names, shapes, sizes, x)
+    n_out = F(th).numel()
+    check_memory(f"behaviour_jacobian of {n_out} outputs x {th.numel()} parameters", 3 * 8 * n_out * th.numel())
     return jacrev(lambda t: F(t).reshape(-1))(th).detach()
 
 
@@ -137,11 +146,9 @@ def jacobian_rank(J: Any, *, rtol: float = 1e-10) -> int:
     1
     """
     check_positive("rtol", rtol)
-    a = np.asarray(J.detach().numpy() if hasattr(J, "detach") else J, dtype=float)
+    a = check_array("J", J.detach().cpu().numpy() if hasattr(J, "detach") else J)
     if a.ndim != 2:
         raise ValueError(f"`J` must be a matrix, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("`J` must be finite (no NaN or inf)")
     if a.size == 0:
         return 0
     s = np.linalg.svd(a, compute_uv=False)
@@ -209,12 +216,14 @@ def squared_loss_star(targets: Any) -> Callable:
     """
     import torch
 
-    y = torch.as_tensor(targets, dtype=torch.float64)
-    if not torch.isfinite(y).all():
-        raise ValueError("`targets` must be finite (no NaN or inf)")
+    y = torch.as_tensor(check_array("targets", targets.detach().cpu().numpy() if hasattr(targets, "detach")
+                                    else targets), dtype=torch.float64)
 
     def loss(o):
-        return 0.5 * ((o - y.reshape(o.shape)) ** 2).sum()
+        if o.numel() != y.numel():
+            raise ValueError(f"`targets` has {y.numel()} entries but the outputs have {o.numel()} "
+                             f"(shape {tuple(o.shape)})")
+        return 0.5 * ((o - y.to(o.device).reshape(o.shape)) ** 2).sum()
 
     return loss
 
@@ -251,13 +260,15 @@ def hessian_decomposition(model: Any, inputs: Any, loss: Callable, *, theta: Any
     import torch
     from torch.func import hessian, jacrev
 
-    if not callable(loss):
-        raise TypeError(f"`loss` must be callable, got {type(loss).__name__}")
+    check_callable("loss", loss)
     m, x, names, shapes, sizes = _prepare(model, inputs)
-    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes))
+    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes), x.device)
     F = _call(m, names, shapes, sizes, x)
     out = F(th).detach()
     shape = out.shape
+    n_par, n_out = th.numel(), out.numel()
+    check_memory(f"hessian_decomposition of {n_out} outputs x {n_par} parameters",
+                 8 * (6 * n_par * n_par + 3 * n_out * n_par + 2 * n_out * n_out))
 
     def l_flat(o):
         return loss(o.reshape(shape)).reshape(())

@@ -14,6 +14,8 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
+from pdcheck import check_positive
+
 HOLDS = "HOLDS"
 REFUTED = "REFUTED"
 INCONCLUSIVE = "INCONCLUSIVE"
@@ -97,6 +99,7 @@ def compare(measured: float, expected: float, *, atol: float = 0.0, rtol: float 
     >>> compare(1.0, 1.05, atol=0.01, stderr=0.1).verdict
     'INCONCLUSIVE'
     """
+    _check_tolerances(atol, rtol, z)
     tol = float(atol) + float(rtol) * abs(float(expected)) if _finite(expected) else float(atol)
     noise = float(z) * float(stderr)
     tol_text = _tol_text(atol, rtol, stderr, z)
@@ -118,6 +121,12 @@ def compare(measured: float, expected: float, *, atol: float = 0.0, rtol: float 
         evidence = f"{evidence} {auto}".strip() if evidence else auto
     return Verdict(v, m_label, e_label, tol_text, evidence, corrected if v == REFUTED else None,
                    figure, dict(details or {}))
+
+
+def _check_tolerances(atol: Any, rtol: Any, z: Any) -> None:
+    """The tolerance settings are non-negative finite numbers (a claim's typo fails loudly)."""
+    for name, value in (("atol", atol), ("rtol", rtol), ("z", z)):
+        check_positive(name, value, allow_zero=True)
 
 
 def _tol_text(atol: float, rtol: float, stderr: float, z: float) -> str:
@@ -147,6 +156,7 @@ def compare_all(measured: Sequence[float], expected: Sequence[float], *, atol: f
     >>> compare_all([1.0, 2.0], [1.0, 2.5], atol=0.2).verdict
     'REFUTED'
     """
+    _check_tolerances(atol, rtol, z)
     m = np.atleast_1d(np.asarray(measured, dtype=float))
     e = np.atleast_1d(np.asarray(expected, dtype=float))
     if m.shape != e.shape:

@@ -10,9 +10,21 @@ def _jobs(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"-j/--jobs must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"-j/--jobs must be a positive integer, got {text!r}")
-    return value
+    from pathdep.parallel import check_jobs
+
+    try:
+        return check_jobs(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("`jobs`", "-j/--jobs")) from None
+
+
+def _scheduler(text: str) -> str:
+    from pathdep.parallel import check_scheduler
+
+    try:
+        return check_scheduler(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("`scheduler`", "--scheduler")) from None
 
 
 def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
@@ -20,5 +32,5 @@ def add_parallel_options(p: argparse.ArgumentParser, *, what: str) -> None:
     p.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
                    help=f"run the {what} on N local worker processes, one thread each (default 1: "
                         "in this process); use at most one per free core")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+    p.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
                    help="run on an existing Dask cluster (e.g. tcp://127.0.0.1:8786) instead")

@@ -12,11 +12,14 @@ def _model(args: argparse.Namespace):
     if args.n < 2:
         raise ValueError(f"`--n` must be >= 2, got {args.n}")
     if args.model == "normal":
+        if args.d is not None:    # an option that does not apply is refused, not ignored
+            raise ValueError(f"`--d` applies to --model linreg only (the normal-mean model has d = 1), got {args.d}")
         return NormalMeanModel.simulate(args.n, theta=0.7, sigma=1.0, prior_mean=0.0, prior_std=2.0,
                                         seed=args.seed)
-    if args.d < 1:
-        raise ValueError(f"`--d` must be >= 1, got {args.d}")
-    return LinearRegressionModel.simulate(args.n, args.d, sigma=0.8, prior_std=1.0, seed=args.seed)
+    d = 2 if args.d is None else args.d
+    if d < 1:
+        raise ValueError(f"`--d` must be >= 1, got {d}")
+    return LinearRegressionModel.simulate(args.n, d, sigma=0.8, prior_std=1.0, seed=args.seed)
 
 
 def _check_steps(args: argparse.Namespace) -> None:
@@ -80,12 +83,9 @@ def _evidence(args: argparse.Namespace) -> int:
     print(f"WBIC (beta = 1/ln n = {wb.beta:.4f})   {wb.value:.5f} ± {wb.stderr:.3g}; exact E_beta[n L_n] "
           f"{m.mean_energy(wb.beta):.5f}; -log Z(1) = {-exact:.5f}")
     if args.out:
-        from pathlib import Path
+        from pathdep._cli_support import save_figure
 
-        fig = res.plot(exact=m.mean_energy)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.out, dpi=100)
-        print(f"figure: {args.out}")
+        print(f"figure: {save_figure(res.plot(exact=m.mean_energy), args.out, dpi=100)}")
     return 0
 
 
@@ -94,16 +94,17 @@ def register(subparsers) -> None:
     common.add_argument("--model", choices=("normal", "linreg"), default="normal",
                         help="conjugate model: normal mean (d = 1) or linear regression")
     common.add_argument("--n", type=int, default=50, help="number of observations (default 50)")
-    common.add_argument("--d", type=int, default=2, help="regression dimension (linreg only, default 2)")
-    common.add_argument("--seed", type=int, default=0)
-    common.add_argument("--no-progress", action="store_true")
+    common.add_argument("--d", type=int, default=None, help="regression dimension (linreg only, default 2)")
+    common.add_argument("--seed", type=int, default=0, help="random seed")
+    common.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     p = subparsers.add_parser("posterior", parents=[common],
                               help="sample tempered posteriors of a conjugate model and compare with the exact ones",
                               description="emcee draws of the tempered posterior p(D|w)^beta phi(w) vs the exact "
                                           "mean, variance and E_beta[n L_n], with z-scores in Monte Carlo "
                                           "standard errors.")
-    p.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0], metavar="BETA")
+    p.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0], metavar="BETA",
+                   help="inverse temperatures")
     p.add_argument("--steps", type=int, default=2000, help="ensemble steps per beta (default 2000)")
     p.set_defaults(func=_posterior)
 
@@ -113,5 +114,6 @@ def register(subparsers) -> None:
                                           "against the closed forms of the conjugate model.")
     p.add_argument("--rungs", type=int, default=12, help="beta ladder size (default 12)")
     p.add_argument("--steps", type=int, default=800, help="ensemble steps per rung (default 800)")
-    p.add_argument("--out", default="", help="optional figure file of E_beta[n L_n] vs beta")
+    p.add_argument("--out", default="", help="figure file of E_beta[n L_n] vs beta, written as given "
+                   "(default: none)")
     p.set_defaults(func=_evidence)

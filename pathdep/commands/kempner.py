@@ -14,7 +14,7 @@ def _run(args: argparse.Namespace) -> int:
 
     excluded = args.exclude[0] if len(args.exclude) == 1 else list(args.exclude)
     t0 = time.perf_counter()
-    r = kempner_sum(excluded, base=args.base, digits=args.digits)
+    r = kempner_sum(excluded, base=args.base, digits=args.digits, progress=not args.no_progress)
     secs = time.perf_counter() - t0
     shown = args.digits + 2
     label = ", ".join(r.excluded)
@@ -26,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  method: moment series (rigorous), {r.n_terms} terms, prefixes of {r.prefix_digits} digits, "
           f"{secs:.3f} s")
     if args.check:
-        sb = kempner_sum_recurrence(excluded, base=args.base, digits=args.digits)
+        sb = kempner_sum_recurrence(excluded, base=args.base, digits=args.digits, progress=not args.no_progress)
         print(f"  Schmelzer-Baillie recurrence: {mpmath.nstr(sb, args.digits)} "
               f"(inside bracket: {bool(r.lower <= sb <= r.upper) or abs(sb - r.value) <= r.width})")
     return 0
@@ -42,4 +42,5 @@ def register(subparsers) -> None:
     p.add_argument("--digits", type=int, default=50, help="correct significant digits (default 50)")
     p.add_argument("--check", action="store_true",
                    help="also run the Schmelzer-Baillie recurrence as a cross-check")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (they appear after 2 s)")
     p.set_defaults(func=_run)

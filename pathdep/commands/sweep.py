@@ -104,3 +104,9 @@ class _Fixed:
 
     def __call__(self, **kwargs):
         return self.fn(**self.fixed, **kwargs)
+
+    def check(self, **kwargs) -> None:
+        """The experiment's own check of one point (see :func:`pathdep.sweeps.sweep`)."""
+        check = getattr(self.fn, "check", None)
+        if callable(check):
+            check(**self.fixed, **kwargs)

@@ -29,7 +29,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from pdcheck import check_array, check_int, check_positive, check_real
+from pdcheck import as_generator, check_array, check_int, check_memory, check_positive, check_real
 from slt.exact import RLCT, HessianRankBound, hessian_rank_bound
 
 __all__ = ["ExpFamily", "OptimalSet", "finite_expfam", "circle_expfam", "sphere_expfam",
@@ -174,7 +174,7 @@ class ExpFamily:
     def equivariance_error(self, *, n_group: int = 8, seed: Any = 0) -> float:
         """``max |T(g x) - rho(g) T(x)|`` over sample points and sampled group elements."""
         check_int("n_group", n_group, low=1)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         worst = 0.0
         for g in self.group_sample(rng, n_group):
             lhs = self.features(self.act(g, self.points))
@@ -186,7 +186,7 @@ class ExpFamily:
         """``max |log p(g x | theta) - log p(x | rho*(g) theta)|`` with ``rho*(g) = rho(g)^T``."""
         th = self._theta(theta)
         check_int("n_group", n_group, low=1)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         worst = 0.0
         A = self.log_partition(th)
         for g in self.group_sample(rng, n_group):
@@ -199,7 +199,7 @@ class ExpFamily:
         """``max |log p(g x | theta) - log p(x | theta)|``: 0 when ``p_theta`` is G-invariant."""
         th = self._theta(theta)
         check_int("n_group", n_group, low=1)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         A = self.log_partition(th)
         worst = 0.0
         for g in self.group_sample(rng, n_group):
@@ -272,7 +272,8 @@ def cyclic_group(n: int) -> list[np.ndarray]:
     [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
     """
     n = check_int("n", n, low=1)
-    return [np.array([(x + s) % n for x in range(n)]) for s in range(n)]
+    check_memory(f"cyclic_group({n}): {n} permutations of {n} points", 8 * n * n)
+    return [(np.arange(n) + s) % n for s in range(n)]
 
 
 def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = None,
@@ -306,6 +307,13 @@ def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = N
     """
     Tm = check_array("T", T, ndim=2, min_size=1)
     n, d = Tm.shape
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a string, got {type(name).__name__}")
+    if isinstance(group, (str, bytes)) or not hasattr(group, "__len__"):
+        raise TypeError(f"`group` must be a sequence of permutations, got {type(group).__name__}")
+    # per element: the permutation, T[g] and its least-squares solve, and rho(g)
+    check_memory(f"finite_expfam of {n} points x {d} features with {len(group)} group elements",
+                 8 * len(group) * (n + 3 * n * d + d * d) + 8 * n * d)
     perms = []
     for g in group:
         ga = np.asarray(g)
@@ -323,6 +331,8 @@ def finite_expfam(T: Any, group: Sequence[Any], *, rho: Sequence[Any] | None = N
             R, *_ = np.linalg.lstsq(Tm, Tm[g], rcond=None)
             mats.append(R.T)
     else:
+        if isinstance(rho, (str, bytes)) or not hasattr(rho, "__iter__"):
+            raise TypeError(f"`rho` must be None or a sequence of ({d}, {d}) matrices, got {type(rho).__name__}")
         mats = [check_array("rho", r, shape=(d, d)) for r in rho]
         if len(mats) != len(perms):
             raise ValueError(f"`rho` must have one matrix per group element ({len(perms)}), got {len(mats)}")
@@ -379,10 +389,11 @@ def circle_expfam(harmonics: Sequence[int] = (1,), *, n_points: int = 256) -> Ex
     """
     if isinstance(harmonics, (str, bytes)) or not hasattr(harmonics, "__iter__"):
         raise TypeError(f"`harmonics` must be a sequence of positive integers, got {harmonics!r}")
-    hs = [check_int("harmonics", k, low=1) for k in harmonics]
+    hs = [check_int("harmonics", k, low=1, high=10**6) for k in harmonics]
     if not hs:
         raise ValueError("`harmonics` must be non-empty")
     n = check_int("n_points", n_points, low=8)
+    check_memory(f"circle_expfam(n_points={n}) with {2 * len(hs)} features", 8 * n * (2 * len(hs) + 4))
     x = 2 * np.pi * np.arange(n) / n
     feats = _harmonic_features(hs)
 
@@ -430,6 +441,7 @@ def sphere_expfam(copies: int = 1, *, n_theta: int = 32, n_phi: int = 64) -> Exp
     c = check_int("copies", copies, low=1)
     nt = check_int("n_theta", n_theta, low=4)
     nph = check_int("n_phi", n_phi, low=8)
+    check_memory(f"sphere_expfam(copies={c}, n_theta={nt}, n_phi={nph})", 8 * nt * nph * (3 * c + 8))
     u, wu = np.polynomial.legendre.leggauss(nt)
     phi = 2 * np.pi * np.arange(nph) / nph
     U, P = np.meshgrid(u, phi, indexing="ij")
@@ -466,8 +478,8 @@ def morse_bott_rlct(potential: Callable, w0: Any, *, radius: float = 0.3, n_chec
     ------
     ValueError
         If ``K`` does not vanish on the flat null space (not Morse-Bott along a flat
-        zero set: the RLCT needs another method), if ``K(w0) != 0`` (to `atol`), or
-        if an option is out of range.
+        zero set: the RLCT needs another method), if ``K(w0) != 0`` (to `atol`), if `potential`
+        fails at `w0`, or if an option is out of range (``n_check`` at most 10,000, ``rtol`` in (0, 1]).
 
     Examples
     --------
@@ -480,11 +492,17 @@ def morse_bott_rlct(potential: Callable, w0: Any, *, radius: float = 0.3, n_chec
     if not callable(potential):
         raise TypeError(f"`potential` must be a callable K(w), got {type(potential).__name__}")
     check_positive("radius", radius)
-    check_int("n_check", n_check, low=1)
+    check_int("n_check", n_check, low=1, high=10_000)
     check_positive("atol", atol)
-    check_positive("rtol", rtol)
+    check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
     w = torch.as_tensor(check_array("w0", w0, ndim=(0, 1), min_size=1), dtype=torch.float64).reshape(-1)
-    k0 = float(potential(w))
+    rng = as_generator(seed)
+    try:
+        k0 = float(potential(w))
+    except Exception as exc:   # the user's function failed at w0: say so, with its own error
+        raise ValueError(f"`potential` failed at `w0` = {w.tolist()!r:.60}: {type(exc).__name__}: {exc}") from exc
+    if not math.isfinite(k0):
+        raise ValueError(f"`potential` must be finite at `w0`, got K(w0) = {k0}")
     if not abs(k0) <= atol:
         raise ValueError(f"`w0` must be a zero of `potential` (|K(w0)| <= atol = {atol:g}), got K(w0) = {k0:.3g}")
     Hm = torch.autograd.functional.hessian(lambda z: potential(z).reshape(()), w).detach().numpy()
@@ -492,7 +510,6 @@ def morse_bott_rlct(potential: Callable, w0: Any, *, radius: float = 0.3, n_chec
     scale = max(float(np.abs(ev).max()), 1e-300)
     null = V[:, np.abs(ev) <= rtol * scale]
     rank = Hm.shape[0] - null.shape[1]
-    rng = np.random.default_rng(seed)
     if null.shape[1]:
         for _ in range(n_check):
             c = rng.normal(size=null.shape[1])
@@ -542,6 +559,7 @@ class Theta2CircleModel:
     def __init__(self, *, third: int | None = 3, n_points: int = 128) -> None:
         n = check_int("n_points", n_points, low=16)
         self.third = None if third is None else check_int("third", third, low=2)
+        check_memory(f"Theta2CircleModel(n_points={n})", 8 * 8 * n)
         self.x = 2 * np.pi * np.arange(n) / n
 
     def features(self, s: float, x: np.ndarray | None = None) -> np.ndarray:
@@ -555,7 +573,7 @@ class Theta2CircleModel:
     def equivariance_error(self, s: float, *, n_group: int = 8, seed: Any = 0) -> float:
         """``min over rho`` of ``max |T_s(x + phi) - rho T_s(x)|`` (least-squares rho), worst over phi."""
         check_int("n_group", n_group, low=1)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         T = self.features(s)
         worst = 0.0
         for phi in rng.uniform(0, 2 * np.pi, size=n_group):

@@ -60,7 +60,14 @@ def test_records_energy_and_log_prior_of_every_draw():
     assert w.shape == (32, 125, 2)
     np.testing.assert_allclose(energy_draws(idata), LR.energy(w), rtol=1e-12)
     np.testing.assert_allclose(idata.sample_stats["log_prior"].values, LR.log_prior(w), rtol=1e-12)
-    np.testing.assert_allclose(idata.sample_stats["log_likelihood"].values, LR.log_likelihood(w), rtol=1e-12)
+    # the total log likelihood is not in sample_stats (ArviZ < 1 would read it there as ONE observation
+    # and give a wrong WAIC, issue 13); the log_likelihood group holds one value per observation
+    assert "log_likelihood" not in idata.sample_stats
+    ll = idata.log_likelihood["w"].values
+    assert ll.shape == (32, 125, LR.n) and idata.log_likelihood["w"].dims == ("chain", "draw", "obs")
+    np.testing.assert_allclose(ll.sum(-1), LR.log_likelihood(w), rtol=1e-12)
+    np.testing.assert_allclose(posterior_mean(idata, "log_likelihood").mean, LR.log_likelihood(w).mean(),
+                               rtol=1e-12)
     np.testing.assert_allclose(idata.sample_stats["lp"].values, dens(w.reshape(-1, 2)).reshape(32, 125),
                                rtol=1e-12)
 

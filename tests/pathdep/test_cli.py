@@ -75,7 +75,10 @@ def test_user_module_import(tmp_path, monkeypatch, capsys):
         "from pathdep import claim, compare\n"
         "@claim('user.mine.one', statement='2 + 2 = 4', source='arithmetic')\n"
         "def _(ctx):\n    return compare(2 + 2, 4, atol=0)\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    # the module is found in the working directory, as `python -m` finds it; no sys.path help
+    # (the test used to add tmp_path to sys.path, which hid that --import failed without it)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
     try:
         assert main(["verify", "--import", "myclaims_mod", "user.mine", "--out", "", "--no-progress"]) == 0
         assert "user.mine.one" in capsys.readouterr().out

@@ -87,3 +87,87 @@ def test_fmt_value_forms():
     assert report.fmt_value([1.0, 2.5]) == "[1, 2.5]"
     assert report.fmt_value(float("inf")) == "inf"
     assert len(report.fmt_value("x" * 100, 20)) == 20
+
+
+# --------------------------------------------------------------------------- issue 13: one unit, lock, umask
+def _outcomes_seeded(seed):
+    ctx = Context(seed=seed)
+    return [run_claim(_claim("t.ok.one", _ok), ctx), run_claim(_claim(f"t.seed.s{seed}", _ok), ctx)]
+
+
+def test_stale_figures_of_earlier_runs_are_removed(tmp_path):
+    out = tmp_path / "rep"
+    report.write_report(_outcomes_seeded(1), out, seed=1)
+    assert (out / "figures" / "t.seed.s1.png").exists()
+    report.write_report(_outcomes_seeded(2), out, seed=2)
+    assert sorted(os.listdir(out / "figures")) == ["t.ok.one.png", "t.seed.s2.png"]
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".rep.")]   # no staging or old copies left
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_report_files_honour_the_umask(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        paths = report.write_report(_outcomes_seeded(0), tmp_path / "rep", seed=0)
+    finally:
+        os.umask(old)
+    assert (paths["markdown"].stat().st_mode & 0o777) == 0o666 & ~mask          # was 0600 whatever the umask
+    assert ((tmp_path / "rep" / "figures" / "t.ok.one.png").stat().st_mode & 0o777) == 0o666 & ~mask
+    assert ((tmp_path / "rep").stat().st_mode & 0o777) == 0o777 & ~mask
+
+
+def test_interrupt_during_the_swap_leaves_one_whole_report(tmp_path, monkeypatch):
+    import signal
+
+    out = tmp_path / "rep"
+    report.write_report(_outcomes_seeded(1), out, seed=1)
+    real_rename = os.rename
+    calls = []
+
+    def rename(a, b):
+        if not calls:
+            signal.raise_signal(signal.SIGINT)      # Ctrl-C between (or before) the two renames
+        calls.append((a, b))
+        return real_rename(a, b)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report(_outcomes_seeded(2), out, seed=2)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert len(calls) == 2                           # the interrupt waited for the swap
+    md = (out / "report.md").read_text()
+    js = json.loads((out / "report.json").read_text())
+    assert js["seed"] == 2 and "seed 2" in md and "t.seed.s2" in md
+
+
+def test_concurrent_writers_never_mix_two_runs(tmp_path):
+    import threading
+
+    out = tmp_path / "rep"
+    errors = []
+
+    def writer(seed):
+        try:
+            for _ in range(3):
+                report.write_report(_outcomes_seeded(seed), out, seed=seed)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(s,)) for s in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    js = json.loads((out / "report.json").read_text())
+    md = (out / "report.md").read_text()
+    seed = js["seed"]
+    assert f"seed {seed}" in md and f"t.seed.s{seed}" in md
+    assert sorted(os.listdir(out / "figures")) == sorted(["t.ok.one.png", f"t.seed.s{seed}.png"])
+
+
+def test_a_directory_with_other_files_is_never_replaced(tmp_path):
+    (tmp_path / "thesis.tex").write_text("years of work")
+    with pytest.raises(ValueError, match="not a pathdep report"):
+        report.write_report(_outcomes_seeded(0), tmp_path, seed=0)
+    assert (tmp_path / "thesis.tex").read_text() == "years of work"
