@@ -25,6 +25,13 @@ from pathdep.runner import run_claim
 
 #: Quick-mode verdicts (seed 0) of every shipped claim. Regenerate deliberately, never to make a test pass.
 QUICK_VERDICTS = {
+    "dynsys.pathdep.train_loss_by_eps": "HOLDS",
+    "dynsys.pathdep.init_outweighs_schedule": "HOLDS",
+    "dynsys.pathdep.normalized_curvature_by_lr": "HOLDS",
+    "dynsys.pathdep.momentum_curvature": "HOLDS",
+    "dynsys.pathdep.dw_slope_per_lr_peaks": "HOLDS",
+    "dynsys.pathdep.width_slope_decreases": "HOLDS",
+    "dynsys.lyapunov.adam_subefold": "HOLDS",
     "puzzles.kempner.block_count": "HOLDS",
     "puzzles.kempner.note_bound": "REFUTED",
     "puzzles.kempner.textbook_bound": "HOLDS",
