@@ -148,6 +148,11 @@ def test_level_set_dimension_submersion_and_relu_orbits():
     relu = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
     ls = level_set_dimension(relu, torch.randn(40, 2, dtype=torch.float64), seed=1, n_points=20)
     assert ls.dimension == 3 and ls.residual <= 1e-12
+    # the LevelSet record: 20 points in the 13-dim parameter space, singular values descending
+    from slt.geometry import LevelSet
+
+    assert isinstance(ls, LevelSet) and ls.points.shape == (20, 13)
+    assert np.all(np.diff(ls.singular_values) <= 0)
 
 
 def test_level_set_dimension_bad_input():
