@@ -501,6 +501,16 @@ def _default_checkpoints(n_steps: int, steps_per_epoch: int) -> list[int]:
     return sorted({0, *geo.tolist(), *lin.tolist(), n_steps} - {s for s in geo if s > n_steps})
 
 
+def _resolve_checkpoints(checkpoints: Any, n_steps: int, steps_per_epoch: int) -> Any:
+    """None: the default grid; an int k: k + 1 evenly spaced steps; a sequence: as given (checked later)."""
+    if checkpoints is None:
+        return _default_checkpoints(n_steps, steps_per_epoch)
+    if isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        k = check_int("checkpoints", checkpoints, low=1)
+        return np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    return checkpoints
+
+
 def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: Any = None,
                    model: torch.nn.Module | None = None, hidden: Sequence[int] = (100,),
                    init: str = "torch",
@@ -623,11 +633,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     steps_per_epoch = X.shape[0] // batch_size
     schedule = batch_schedule(X.shape[0], batch_size, n_epochs, seed=rng)
     n_steps = schedule.shape[0]
-    if checkpoints is None:
-        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
-    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
-        k = check_int("checkpoints", checkpoints, low=1)
-        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    checkpoints = _resolve_checkpoints(checkpoints, n_steps, steps_per_epoch)
 
     w0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).to(torch.float64).numpy()
     copy_eps = np.array([0.0] + [e for e in eps_list for _ in range(n_copies)])

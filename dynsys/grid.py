@@ -28,7 +28,7 @@ import torch
 
 from pdcheck import as_generator, check_choice, check_int, check_real
 from dynsys.ensemble import EnsembleRun, train_ensemble
-from dynsys.experiments import (PathDepResult, _check_xy, _default_checkpoints, _metrics, _swap_schedule,
+from dynsys.experiments import (PathDepResult, _check_xy, _resolve_checkpoints, _metrics, _swap_schedule,
                                 _unflatten, batch_schedule, mlp)
 from dynsys.perturb import perturb_gaussian, perturb_on_sphere
 
@@ -183,11 +183,7 @@ def run_groups(groups: Sequence[Mapping[str, Any]], *, X: Any = None, y: Any = N
     steps_per_epoch = X.shape[0] // batch_size
     schedule = batch_schedule(X.shape[0], batch_size, n_epochs, seed=rng)
     n_steps = schedule.shape[0]
-    if checkpoints is None:
-        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
-    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
-        k = check_int("checkpoints", checkpoints, low=1)
-        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    checkpoints = _resolve_checkpoints(checkpoints, n_steps, steps_per_epoch)
     w0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).to(torch.float64).numpy()
     r0 = float(np.linalg.norm(w0))
 
