@@ -9,6 +9,7 @@ and every claim has a stable anchor in ``report.md``: ``report.md#<claim id>``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -32,11 +33,18 @@ DEPENDENCIES = ("numpy", "scipy", "sympy", "torch", "emcee", "arviz", "mpmath", 
                 "scikit-learn")
 
 
+@functools.lru_cache(maxsize=None)
 def _git_commit(root: Path) -> tuple[str, bool | None]:
-    """``(commit, dirty)`` of the checkout at `root`, or ``("not a git checkout", None)``."""
+    """``(commit, dirty)`` of the checkout at `root`, or ``("not a git checkout", None)``.
+
+    Read once per process: the code a process runs is what it imported, so later edits on
+    disk do not change its provenance, and two reports written by one process (e.g. one run
+    on one process and on a cluster) carry the same metadata even when ``git`` is slow on a
+    loaded machine.
+    """
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=20, check=True).stdout.strip()
+                              timeout=60, check=True).stdout.strip()
 
     try:
         top = Path(git("rev-parse", "--show-toplevel")).resolve()
