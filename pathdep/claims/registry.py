@@ -163,6 +163,21 @@ class Registry:
         self._claims[item.id] = item
         return item
 
+    def _canonical_order(self) -> None:
+        """Shipped claims first, area by area in :data:`AREAS` order, then the others; stable.
+
+        The order of ``pathdep list`` and ``verify`` then does not depend on which claim
+        module happened to be imported first (a doctest run or a user's import can import
+        ``pathdep.claims.dynsys`` before ``pathdep.claims.puzzles``).
+        """
+        rank = {a: i for i, a in enumerate(AREAS)}
+
+        def key(item: Claim) -> int:
+            shipped = item.verifier.__module__.startswith("pathdep.claims.")
+            return rank.get(item.area, len(AREAS)) if shipped else len(AREAS)
+
+        self._claims = {c.id: c for c in sorted(self._claims.values(), key=key)}
+
     def remove(self, claim_id: str) -> None:
         self._claims.pop(claim_id, None)
 
@@ -262,5 +277,6 @@ def load_builtin() -> Registry:
     if not _loaded:
         for area in AREAS:
             importlib.import_module(f"pathdep.claims.{area}")
+        REGISTRY._canonical_order()
         _loaded = True
     return REGISTRY
