@@ -508,6 +508,21 @@ def _default_checkpoints(n_steps: int, steps_per_epoch: int) -> list[int]:
     return sorted({0, *geo.tolist(), *lin.tolist(), n_steps} - {s for s in geo if s > n_steps})
 
 
+def _resolve_checkpoints(checkpoints: Any, n_steps: int, steps_per_epoch: int) -> Any:
+    """None: the default grid; an int k: k + 1 evenly spaced steps; a sequence: checked steps."""
+    if checkpoints is None:
+        return _default_checkpoints(n_steps, steps_per_epoch)
+    if isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        k = min(check_int("checkpoints", checkpoints, low=1), max(n_steps, 1))   # more than every step adds nothing
+        return np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
+    if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__"):
+        raise TypeError(f"`checkpoints` must be None, an int or a sequence of steps, got {checkpoints!r}")
+    checkpoints = [check_int("checkpoints", c, low=0, high=n_steps) for c in checkpoints]
+    if not checkpoints:
+        raise ValueError("`checkpoints` must name at least one step, got an empty sequence")
+    return checkpoints
+
+
 def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: Any = None,
                    model: torch.nn.Module | None = None, hidden: Sequence[int] = (100,),
                    init: str = "torch",
@@ -632,17 +647,7 @@ def run_experiment(X: Any = None, y: Any = None, *, X_test: Any = None, y_test: 
     steps_per_epoch = X.shape[0] // batch_size
     n_steps = n_epochs * steps_per_epoch
     check_memory(f"run_experiment's batch schedule of {n_epochs} epochs", 16.0 * n_steps * batch_size)
-    if checkpoints is None:
-        checkpoints = _default_checkpoints(n_steps, steps_per_epoch)
-    elif isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
-        k = min(check_int("checkpoints", checkpoints, low=1), n_steps)   # more than every step adds nothing
-        checkpoints = np.unique(np.round(np.linspace(0, n_steps, k + 1)).astype(int)).tolist()
-    elif isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__"):
-        raise TypeError(f"`checkpoints` must be None, an int or a sequence of steps, got {checkpoints!r}")
-    else:
-        checkpoints = [check_int("checkpoints", c, low=0, high=n_steps) for c in checkpoints]
-        if not checkpoints:
-            raise ValueError("`checkpoints` must name at least one step, got an empty sequence")
+    checkpoints = _resolve_checkpoints(checkpoints, n_steps, steps_per_epoch)
     n_total = 1 + len(eps_list) * n_copies
     if model is None:
         widths = [*hidden, n_classes]

@@ -14,7 +14,7 @@ Examples
 from __future__ import annotations
 
 from pathdep.claims.registry import REGISTRY, Claim, Context, claim, load_builtin
-from pathdep.claims.verdict import Verdict, compare, compare_all, decide
+from pathdep.claims.verdict import Verdict, combine, compare, compare_all, compare_range, decide
 
 __version__ = "0.1.0"
 
@@ -24,15 +24,16 @@ def claims(*patterns: str) -> list[Claim]:
     return load_builtin().select(patterns)
 
 
-def verify(claim_id: str, *, seed: int = 0, full: bool = False) -> Verdict:
+def verify(claim_id: str, *, seed: int = 0, full: bool = False, counterfactual: bool = False) -> Verdict:
     """Run one claim's verifier and return its :class:`Verdict`.
 
-    Unlike ``pathdep verify`` on the command line, an exception in the verifier
-    propagates (so it can be debugged).
+    With ``counterfactual=True`` the verifier runs on the claim's deliberately wrong
+    statement (which must come out REFUTED).  Unlike ``pathdep verify`` on the command
+    line, an exception in the verifier propagates (so it can be debugged).
     """
     item = load_builtin()[claim_id]
-    return item.verifier(Context(seed=seed, full=full, progress=False))
+    return item.run(Context(seed=seed, full=full, progress=False), counterfactual=counterfactual)
 
 
 __all__ = ["claim", "claims", "verify", "Verdict", "Context", "Claim", "compare", "compare_all",
-           "decide", "REGISTRY", "__version__"]
+           "compare_range", "combine", "decide", "REGISTRY", "__version__"]

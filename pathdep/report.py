@@ -5,16 +5,25 @@ it and swapped in by renames (interrupts deferred for the two renames), under a 
 parent directory, so a reader sees the old report or the new one, never a mix; concurrent
 runs into one directory take turns; figures of earlier runs go with the old directory; files
 get the permissions the umask allows, like every other file the commands write.
+
+A report is meant to be cited ("claim X comes out REFUTED in pathdep 0.1.0 at commit
+abc123, quick mode, seed 0"), so both ``report.md`` and ``report.json`` record what
+produced them (:func:`run_metadata`: package version and git commit, the versions of the
+numerical dependencies, Python, platform, CPU count and torch threads, mode and seed),
+and every claim has a stable anchor in ``report.md``: ``report.md#<claim id>``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
+import platform
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import uuid
@@ -33,7 +42,90 @@ REPORT_FILES = frozenset({"report.md", "report.json", "figures", ".pathdep-repor
 MARKER = ".pathdep-report"
 
 #: Version of the ``report.json`` schema; bump when a field changes meaning.
-SCHEMA_VERSION = 1
+#: 2: ``metadata`` (provenance), per-claim ``anchor``, ``counterfactual`` and ``corrected_by``.
+SCHEMA_VERSION = 2
+
+#: Distributions whose versions a report records (the numerical stack behind the verdicts).
+DEPENDENCIES = ("numpy", "scipy", "sympy", "torch", "emcee", "arviz", "mpmath", "matplotlib",
+                "scikit-learn")
+
+
+@functools.lru_cache(maxsize=None)
+def _git_commit(root: Path) -> tuple[str, bool | None]:
+    """``(commit, dirty)`` of the checkout at `root`, or ``("not a git checkout", None)``.
+
+    Read once per process: the code a process runs is what it imported, so later edits on
+    disk do not change its provenance, and two reports written by one process (e.g. one run
+    on one process and on a cluster) carry the same metadata even when ``git`` is slow on a
+    loaded machine.
+    """
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=60, check=True).stdout.strip()
+
+    try:
+        top = Path(git("rev-parse", "--show-toplevel")).resolve()
+        if top != root.resolve():  # an installed copy inside some other repository
+            return "not a git checkout", None
+        return git("rev-parse", "HEAD"), bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return "not a git checkout", None
+
+
+def run_metadata(*, seed: int, full: bool) -> dict:
+    """Provenance of a verify run: what a citation of one of its verdicts needs.
+
+    Returns
+    -------
+    dict
+        ``pathdep_version``, ``git_commit`` (40 hex digits, or ``"not a git checkout"``),
+        ``git_dirty`` (local changes to tracked files; None outside a checkout),
+        ``versions`` (numpy, scipy, sympy, torch, emcee, arviz, mpmath, matplotlib,
+        scikit-learn), ``python``, ``platform``, ``cpu_count``, ``torch_threads`` (what
+        the shipped claims run with) and ``torch_threads_default``, ``mode`` and ``seed``.
+
+    Examples
+    --------
+    >>> meta = run_metadata(seed=0, full=False)
+    >>> meta["mode"], meta["seed"], sorted(meta["versions"])[:2]
+    ('quick', 0, ['arviz', 'emcee'])
+    """
+    from importlib import metadata as md
+
+    import pathdep
+    from pathdep.claims._common import THREADS
+
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "not installed"
+    try:
+        import torch
+
+        default_threads = torch.get_num_threads()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        default_threads = None
+    commit, dirty = _git_commit(Path(pathdep.__file__).resolve().parent.parent)
+    return {
+        "pathdep_version": pathdep.__version__,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "versions": versions,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": THREADS,
+        "torch_threads_default": default_threads,
+        "mode": "full" if full else "quick",
+        "seed": seed,
+    }
+
+
+def anchor(claim_id: str) -> str:
+    """The stable anchor of a claim in ``report.md`` (the claim id itself)."""
+    return claim_id
 
 
 def _umask() -> int:
@@ -166,11 +258,19 @@ def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_table(outcomes: Sequence[Outcome]) -> str:
-    """The claims table in Markdown (what the README embeds)."""
+def markdown_table(outcomes: Sequence[Outcome], *, links: bool = False) -> str:
+    """The claims table in Markdown (what the README embeds).
+
+    With ``links=True`` each id links to its section of ``report.md`` (its anchor).
+    """
     head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
-    return head + "".join("| " + " | ".join(_md_cell(c) for c in r) + " |\n"
-                          for r in rows(outcomes, width=60))
+    body = []
+    for r in rows(outcomes, width=60):
+        cells = [_md_cell(c) for c in r]
+        if links:
+            cells[0] = f"[{cells[0]}](#{anchor(r[0])})"
+        body.append("| " + " | ".join(cells) + " |\n")
+    return head + "".join(body)
 
 
 def summary_counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
@@ -180,20 +280,36 @@ def summary_counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
     return counts
 
 
+def _metadata_lines(meta: dict) -> str:
+    dirty = " (with local changes)" if meta.get("git_dirty") else ""
+    deps = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    return (f"- **pathdep** {meta['pathdep_version']}, commit `{meta['git_commit']}`{dirty}\n"
+            f"- **Mode** {meta['mode']}, **seed** {meta['seed']}\n"
+            f"- **Python** {meta['python']} on {meta['platform']}; {meta['cpu_count']} CPUs; torch "
+            f"threads {meta['torch_threads']} in the claims (default {meta['torch_threads_default']})\n"
+            f"- **Dependencies**: {deps}\n")
+
+
 def markdown_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
                     figures: dict[str, str] | None = None) -> str:
+    """The whole report in Markdown: provenance, the table, then one section per claim.
+
+    Each claim's section starts with ``<a id="<claim id>"></a>``, a stable anchor
+    (``report.md#<claim id>``) that does not depend on the verdict.
+    """
     figures = figures or {}
     counts = summary_counts(outcomes)
+    meta = run_metadata(seed=seed, full=full)
     parts = [
-        "# pathdep verify report\n",
-        f"Mode: {'full' if full else 'quick'}; seed {seed}; "
-        + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".\n",
-        markdown_table(outcomes),
+        "# pathdep verify report\n\n",
+        _metadata_lines(meta),
+        "\n" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".\n\n",
+        markdown_table(outcomes, links=True),
         "\n## Claims\n",
     ]
     for o in outcomes:
         c, v = o.claim, o.verdict
-        parts.append(f"\n### `{c.id}`: {v.verdict}\n")
+        parts.append(f'\n<a id="{anchor(c.id)}"></a>\n\n### {c.id}\n\n**{v.verdict}**\n')
         parts.append(f"\n> {c.statement.strip()}\n")
         parts.append(f"\n- **Source**: {c.source}\n")
         if c.method:
@@ -205,6 +321,11 @@ def markdown_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
         parts.append(f"- **Evidence**: {v.evidence or '-'}\n")
         if v.corrected:
             parts.append(f"- **Corrected statement**: {v.corrected}\n")
+        if c.corrected_by:
+            parts.append("- **Corrected statement registered as**: "
+                         + ", ".join(f"[`{x}`](#{anchor(x)})" for x in c.corrected_by) + "\n")
+        if c.counterfactual_text:
+            parts.append(f"- **Counterfactual** (must come out REFUTED): {c.counterfactual_text}\n")
         parts.append(f"- **Time**: {o.seconds:.2f} s\n")
         if c.id in figures:
             parts.append(f"\n![{c.id}]({figures[c.id]})\n")
@@ -215,19 +336,22 @@ def markdown_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
 
 def json_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
                 figures: dict[str, str] | None = None) -> dict:
+    """The report as a JSON-able dict (schema :data:`SCHEMA_VERSION`), provenance included."""
     figures = figures or {}
-    import pathdep
+    meta = run_metadata(seed=seed, full=full)
 
     return {
         "schema_version": SCHEMA_VERSION,
-        "pathdep_version": pathdep.__version__,
+        "pathdep_version": meta["pathdep_version"],
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "mode": "full" if full else "quick",
+        "mode": meta["mode"],
         "seed": seed,
+        "metadata": meta,
         "summary": summary_counts(outcomes),
         "claims": [
             {
                 "id": o.claim.id,
+                "anchor": f"report.md#{anchor(o.claim.id)}",
                 "statement": o.claim.statement,
                 "source": o.claim.source,
                 "method": o.claim.method,
@@ -237,6 +361,8 @@ def json_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
                 "tolerance": o.verdict.tolerance,
                 "evidence": o.verdict.evidence,
                 "corrected": o.verdict.corrected,
+                "corrected_by": list(o.claim.corrected_by),
+                "counterfactual": o.claim.counterfactual_text or None,
                 "figure": figures.get(o.claim.id),
                 "details": _jsonable(o.verdict.details),
                 "seconds": round(o.seconds, 4),
@@ -247,8 +373,11 @@ def json_report(outcomes: Sequence[Outcome], *, seed: int, full: bool,
 
 
 def save_figure(fig: Any, path: Path) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
+    """Save a matplotlib figure (or a function of no arguments drawing one) as PNG and close it."""
     import matplotlib.pyplot as plt
+
+    if callable(fig) and not hasattr(fig, "savefig"):
+        fig = fig()
 
     atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110, bbox_inches="tight"), binary=True)
     plt.close(fig)

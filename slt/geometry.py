@@ -23,7 +23,7 @@ from pdcheck import check_array, check_callable, check_memory, check_positive
 
 __all__ = ["flat_parameters", "behaviour_map", "behaviour_jacobian", "jacobian_rank",
            "BehaviourRank", "behaviour_rank", "HessianDecomposition", "hessian_decomposition",
-           "squared_loss_star"]
+           "squared_loss_star", "LevelSet", "level_set_dimension"]
 
 
 def _prepare(model: Any, inputs: Any):
@@ -283,3 +283,110 @@ def hessian_decomposition(model: Any, inputs: Any, loss: Callable, *, theta: Any
     if not (torch.isfinite(H).all() and torch.isfinite(R).all()):
         raise FloatingPointError("hessian_decomposition: non-finite Hessian (check the model and loss)")
     return HessianDecomposition(H, GN, R, Hl, gl, J)
+
+
+class LevelSet(NamedTuple):
+    """Points of a behaviour manifold ``F^{-1}(F(theta))`` near ``theta`` and their local dimension.
+
+    Attributes
+    ----------
+    dimension : int
+        Number of singular values of the displacements above ``gap`` times the largest.
+    singular_values : ndarray
+        Singular values of the displacement matrix (points minus theta), descending.
+    points : ndarray, shape (n_points, N)
+        The points found, each with ``|F(point) - F(theta)| <= tol``.
+    residual : float
+        The largest ``|F(point) - F(theta)|``.
+    """
+
+    dimension: int
+    singular_values: np.ndarray
+    points: np.ndarray
+    residual: float
+
+
+def level_set_dimension(model: Any, inputs: Any, *, theta: Any = None, n_points: int | None = None,
+                        radius: float = 1e-3, gap: float = 1e-2, tol: float = 1e-12, max_iter: int = 50,
+                        seed: Any = None) -> LevelSet:
+    """Dimension of the behaviour manifold through ``theta``, measured from points on it.
+
+    Independent of the rank of ``JF`` at ``theta``: random points at distance `radius` are
+    pulled back onto the level set ``{F = F(theta)}`` by minimum-norm Gauss-Newton steps
+    (each step uses ``JF`` at the current point), and the dimension is read from the
+    singular values of their displacements from ``theta``: a ``k``-dimensional manifold
+    gives ``k`` singular values of order `radius` and the rest of order ``radius^2``
+    (curvature).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    inputs : tensor, shape (D, ...)
+    theta : tensor, optional
+        Flat parameters (default the model's).
+    n_points : int, optional
+        Points to find (default ``2 N``).
+    radius : float, default 1e-3
+        Size of the random displacements before the pull-back.
+    gap : float, default 1e-2
+        Singular values above ``gap * s_max`` count as dimensions.
+    tol : float, default 1e-12
+        Required ``|F(point) - F(theta)|`` (float64).
+    max_iter : int, default 50
+        Gauss-Newton steps per point.
+    seed : int, numpy Generator or None
+
+    Returns
+    -------
+    LevelSet
+
+    Raises
+    ------
+    ValueError
+        If a point cannot be pulled back to `tol` within `max_iter` steps, or an option is
+        out of range.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    >>> level_set_dimension(net, torch.randn(4, 2), seed=0).dimension   # N - kD = 13 - 4
+    9
+    """
+    import torch
+    from torch.func import jacrev
+
+    from pdcheck import as_generator, check_int
+
+    m, x, names, shapes, sizes = _prepare(model, inputs)
+    th = flat_parameters(m) if theta is None else _theta(theta, sum(sizes))
+    N = th.numel()
+    n_points = 2 * N if n_points is None else check_int("n_points", n_points, low=1)
+    radius = check_positive("radius", radius)
+    gap = check_positive("gap", gap)
+    tol = check_positive("tol", tol)
+    max_iter = check_int("max_iter", max_iter, low=1)
+    rng = as_generator(seed)
+    F = _call(m, names, shapes, sizes, x)
+    flat = lambda t: F(t).reshape(-1)  # noqa: E731
+    target = flat(th).detach()
+    pts, worst = [], 0.0
+    for i in range(n_points):
+        u = torch.as_tensor(rng.standard_normal(N), dtype=torch.float64)
+        p = th + radius * u / u.norm()
+        for _ in range(max_iter):
+            r = flat(p).detach() - target
+            if float(r.norm()) <= tol:
+                break
+            J = jacrev(flat)(p).detach()
+            p = p - torch.linalg.lstsq(J, r.unsqueeze(1), driver="gelsd").solution.squeeze(1)
+        res = float((flat(p).detach() - target).norm())
+        if res > tol:
+            raise ValueError(f"point {i} could not be pulled back onto the level set: |F - F(theta)| = "
+                             f"{res:.2g} > `tol` = {tol:g} after {max_iter} steps")
+        worst = max(worst, res)
+        pts.append(p.numpy().copy())
+    P = np.array(pts)
+    s = np.linalg.svd(P - th.numpy()[None, :], compute_uv=False)
+    return LevelSet(int(np.sum(s > gap * s[0])), s, P, worst)

@@ -2,8 +2,14 @@
 
 A verifier never writes ``"HOLDS"`` by hand: it calls :func:`compare` (a number
 against a number, with a tolerance and optionally a standard error),
-:func:`compare_all` (several numbers at once) or :func:`decide` (a computed
-boolean condition, for qualitative claims), and those functions pick the verdict.
+:func:`compare_all` (several numbers at once), :func:`compare_range` (a number
+claimed to lie in an interval, with its standard error), :func:`decide` (a computed
+boolean condition, for qualitative claims) or :func:`combine` (the worst of several
+such sub-verdicts), and those functions pick the verdict.
+
+A verdict's ``figure`` may be a matplotlib figure or a function of no arguments that
+draws one: the report calls it only when it writes the figure, so a verifier run in a
+test (or on its counterfactual) does not pay for drawing.
 """
 
 from __future__ import annotations
@@ -41,8 +47,9 @@ class Verdict:
         How the numbers came out; shown in the report.
     corrected : str or None
         The corrected statement, when the claim is refuted and we can give one.
-    figure : matplotlib.figure.Figure or None
-        A figure the report saves as ``<claim id>.png``.
+    figure : matplotlib.figure.Figure, callable or None
+        A figure the report saves as ``<claim id>.png``, or a function of no arguments
+        returning one (drawn only when the report is written).
     details : dict
         Extra machine-readable numbers (tables) for ``report.json``.
     """
@@ -196,6 +203,75 @@ def decide(condition: bool | None, *, measured: Any, expected: Any, tolerance: s
         v = HOLDS if bool(condition) else REFUTED
     return Verdict(v, measured, expected, tolerance, evidence, corrected if v == REFUTED else None,
                    figure, dict(details or {}))
+
+
+def compare_range(measured: float, low: float, high: float, *, stderr: float = 0.0, z: float = 4.0,
+                  evidence: str = "", corrected: str | None = None, figure: Any = None,
+                  details: dict | None = None, expected_label: Any = None,
+                  measured_label: Any = None) -> Verdict:
+    """A number claimed to lie in ``[low, high]`` (either end may be infinite).
+
+    With ``noise = z * stderr``: HOLDS if ``[m - noise, m + noise]`` lies inside the
+    interval; REFUTED if it lies entirely outside; INCONCLUSIVE if it straddles an end
+    (the measurement is not sharp enough to tell) or a value is not finite.
+
+    Examples
+    --------
+    >>> compare_range(1.02, 0.71, 1.41, stderr=0.05).verdict
+    'HOLDS'
+    >>> compare_range(0.2, 0.71, 1.41, stderr=0.05).verdict
+    'REFUTED'
+    >>> compare_range(0.75, 0.71, 1.41, stderr=0.05).verdict
+    'INCONCLUSIVE'
+    >>> compare_range(0.003, 0.0, float("inf"), stderr=0.0005).verdict
+    'HOLDS'
+    """
+    lo, hi = float(low), float(high)
+    if not lo <= hi:
+        raise ValueError(f"`low` must be <= `high`, got [{low}, {high}]")
+    noise = float(z) * float(stderr)
+    span = f"[{lo:.6g}, {hi:.6g}]"
+    tol = f"inside {span}" + (f", {z:g} stderr" if stderr else "")
+    if not (_finite(measured) and math.isfinite(noise)) or math.isnan(lo) or math.isnan(hi):
+        v = INCONCLUSIVE
+        auto = f"non-finite value: measured={measured!r}, stderr={stderr!r}"
+    else:
+        m = float(measured)
+        a, b = m - noise, m + noise
+        v = HOLDS if (a >= lo and b <= hi) else REFUTED if (b < lo or a > hi) else INCONCLUSIVE
+        auto = (f"measured {m:.6g}" + (f" +- {noise:.3g} ({z:g} stderr)" if stderr else "")
+                + f" against {span}")
+    return Verdict(v, measured if measured_label is None else measured_label,
+                   span if expected_label is None else expected_label, tol,
+                   f"{evidence} {auto}".strip(), corrected if v == REFUTED else None, figure,
+                   dict(details or {}))
+
+
+def combine(parts: Sequence[Verdict], *, measured: Any, expected: Any, tolerance: str = "",
+            evidence: str = "", corrected: str | None = None, figure: Any = None,
+            details: dict | None = None) -> Verdict:
+    """One verdict from several sub-verdicts of the same claim: the worst decides.
+
+    REFUTED if any part is refuted, else INCONCLUSIVE if any part is, else HOLDS; the
+    parts' evidence is appended in order.
+
+    Examples
+    --------
+    >>> combine([compare(1.0, 1.0), compare(2.0, 1.0)], measured=(1, 2), expected=(1, 1)).verdict
+    'REFUTED'
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("`parts` must hold at least one Verdict")
+    for p in parts:
+        if not isinstance(p, Verdict):
+            raise TypeError(f"`parts` must hold Verdicts, got {type(p).__name__}")
+    v = worst(p.verdict for p in parts)
+    if v == ERROR:
+        v = INCONCLUSIVE
+    auto = "; ".join(f"[{i + 1}] {p.verdict}: {p.evidence}" for i, p in enumerate(parts) if p.evidence)
+    return Verdict(v, measured, expected, tolerance, f"{evidence} {auto}".strip(),
+                   corrected if v == REFUTED else None, figure, dict(details or {}))
 
 
 def _listify(a: np.ndarray) -> Any:

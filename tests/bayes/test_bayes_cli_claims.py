@@ -1,4 +1,4 @@
-"""The `pathdep posterior` / `pathdep evidence` commands and the bayes claims (quick mode)."""
+"""The `pathdep posterior` / `pathdep evidence` commands (the bayes claims: tests/pathdep/test_catalogue.py)."""
 
 import pytest
 
@@ -29,18 +29,3 @@ def test_evidence_command(capsys, tmp_path):
 def test_bad_command_input_exits_2(argv, match, capsys):
     assert main(argv + ["--no-progress"]) == 2
     assert match in capsys.readouterr().err
-
-
-def test_bayes_claims_quick():
-    from pathdep.claims.registry import Context, load_builtin
-
-    reg = load_builtin()
-    claims = reg.select(["bayes"])
-    assert len(claims) >= 6
-    verdicts = {c.id: c.verifier(Context(seed=0)).verdict for c in claims}
-    # regression pins: these are what the numbers decided (see docs/bayes.md)
-    assert verdicts["bayes.tempered.proper_beta_le_1"] == "HOLDS"
-    assert verdicts["bayes.tempered.proper_beta_gt_1"] == "REFUTED"
-    assert verdicts["bayes.weight_decay.gaussian_prior"] == "REFUTED"
-    assert verdicts["bayes.gibbs.squared_loss_is_gaussian"] == "HOLDS"
-    assert "ERROR" not in verdicts.values()

@@ -31,7 +31,8 @@ def test_verify_markdown_and_json(capsys):
     assert main(["verify", "puzzles.kempner.block_count", "--out", "", "--markdown", "--no-progress"]) == 0
     assert capsys.readouterr().out.startswith("| id | statement |")
     assert main(["verify", "puzzles.kempner.block_count", "--out", "", "--json", "--no-progress"]) == 0
-    assert json.loads(capsys.readouterr().out)["schema_version"] == 1
+    from pathdep.report import SCHEMA_VERSION
+    assert json.loads(capsys.readouterr().out)["schema_version"] == SCHEMA_VERSION
 
 
 @pytest.mark.parametrize("argv, needle", [

@@ -85,3 +85,41 @@ def test_python_api():
 def test_context_pick():
     assert Context(full=False).pick(1, 2) == 1
     assert Context(full=True).pick(1, 2) == 2
+
+
+def test_counterfactual_must_name_keyword_parameters():
+    reg = Registry()
+
+    def verifier(ctx, *, value=1.0):
+        return compare(value, 1.0, atol=0)
+
+    reg.add(Claim("a.b.ok", "s", "src", "", verifier, counterfactual={"value": 2.0}))
+    assert reg["a.b.ok"].run(Context(), counterfactual=True).verdict == "REFUTED"
+    with pytest.raises(ValueError, match="not keyword parameters"):
+        reg.add(Claim("a.b.bad", "s", "src", "", verifier, counterfactual={"nope": 1}))
+    with pytest.raises(ValueError, match="corrected_by"):
+        reg.add(Claim("a.b.bad2", "s", "src", "", verifier, corrected_by=("Not An Id",)))
+    with pytest.raises(ValueError, match="no counterfactual"):
+        Claim("a.b.none", "s", "src", "", verifier).run(Context(), counterfactual=True)
+
+
+def test_shipped_claims_pin_torch_to_one_thread():
+    import torch
+
+    from pathdep.claims._common import claim as builtin_claim
+
+    reg_before = torch.get_num_threads()
+    seen = []
+
+    @builtin_claim("zz.threads.probe", statement="s", source="src", registry=None)
+    def probe(ctx):
+        seen.append(torch.get_num_threads())
+        return compare(1.0, 1.0)
+
+    try:
+        from pathdep.claims.registry import REGISTRY
+
+        REGISTRY["zz.threads.probe"].verifier(Context())
+        assert seen == [1] and torch.get_num_threads() == reg_before
+    finally:
+        REGISTRY.remove("zz.threads.probe")

@@ -137,7 +137,7 @@ def test_interrupt_during_the_swap_leaves_one_whole_report(tmp_path, monkeypatch
     assert len(calls) == 2                           # the interrupt waited for the swap
     md = (out / "report.md").read_text()
     js = json.loads((out / "report.json").read_text())
-    assert js["seed"] == 2 and "seed 2" in md and "t.seed.s2" in md
+    assert js["seed"] == 2 and "seed** 2" in md and "t.seed.s2" in md
 
 
 def test_concurrent_writers_never_mix_two_runs(tmp_path):
@@ -162,7 +162,7 @@ def test_concurrent_writers_never_mix_two_runs(tmp_path):
     js = json.loads((out / "report.json").read_text())
     md = (out / "report.md").read_text()
     seed = js["seed"]
-    assert f"seed {seed}" in md and f"t.seed.s{seed}" in md
+    assert f"seed** {seed}" in md and f"t.seed.s{seed}" in md
     assert sorted(os.listdir(out / "figures")) == sorted(["t.ok.one.png", f"t.seed.s{seed}.png"])
 
 
@@ -171,3 +171,50 @@ def test_a_directory_with_other_files_is_never_replaced(tmp_path):
     with pytest.raises(ValueError, match="not a pathdep report"):
         report.write_report(_outcomes_seeded(0), tmp_path, seed=0)
     assert (tmp_path / "thesis.tex").read_text() == "years of work"
+
+
+def test_provenance_and_stable_anchors(tmp_path):
+    outs = _outcomes()
+    paths = report.write_report(outs, tmp_path, seed=7, full=True)
+    js = json.loads(paths["json"].read_text())
+    meta = js["metadata"]
+    assert meta["mode"] == "full" and meta["seed"] == 7
+    assert set(meta["versions"]) >= {"numpy", "scipy", "sympy", "torch", "emcee", "arviz", "mpmath"}
+    assert meta["git_commit"] == "not a git checkout" or len(meta["git_commit"]) == 40
+    for key in ("pathdep_version", "python", "platform", "cpu_count", "torch_threads"):
+        assert meta[key] not in (None, "")
+    assert js["claims"][0]["anchor"] == "report.md#t.ok.one"
+    md = paths["markdown"].read_text()
+    assert '<a id="t.ok.one"></a>' in md and "[t.ok.one](#t.ok.one)" in md
+    assert meta["git_commit"] in md and "seed** 7" in md
+
+
+def test_lazy_figure_is_drawn_only_when_written(tmp_path):
+    calls = []
+
+    def draw():
+        calls.append(1)
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        return fig
+
+    out = run_claim(_claim("t.lazy.fig", lambda c: compare(1.0, 1.0, figure=draw)), Context())
+    assert calls == []
+    report.write_report([out], tmp_path)
+    assert calls == [1] and (tmp_path / "figures" / "t.lazy.fig.png").stat().st_size > 0
+
+
+def test_counterfactual_and_corrections_in_reports(tmp_path):
+    from pathdep.claims.registry import Claim
+
+    def verifier(ctx, *, value=1.0):
+        return compare(value, 1.0, atol=0, corrected="It is 1.")
+
+    c = Claim("t.cf.one", "statement", "source", "method", verifier, counterfactual={"value": 2.0},
+              counterfactual_text="value 2", corrected_by=("t.ok.one",))
+    assert c.run(Context(), counterfactual=True).verdict == "REFUTED"
+    out = run_claim(c, Context())
+    md = report.markdown_report([out], seed=0, full=False)
+    assert "value 2" in md and "[`t.ok.one`](#t.ok.one)" in md
+    js = report.json_report([out], seed=0, full=False)
+    assert js["claims"][0]["counterfactual"] == "value 2" and js["claims"][0]["corrected_by"] == ["t.ok.one"]

@@ -132,3 +132,36 @@ def test_eq1_holds_for_random_networks(n_in, hidden, k, D, seed):
                                 squared_loss_star(torch.randn(D, k, generator=g)))
     assert dec.max_error < 1e-11
     assert torch.allclose(dec.hessian, dec.hessian.T, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- level sets
+def test_level_set_dimension_submersion_and_relu_orbits():
+    import torch
+
+    from slt.geometry import level_set_dimension
+
+    torch.manual_seed(0)
+    tanh = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    x = torch.randn(3, 2)
+    assert level_set_dimension(tanh, x, seed=0).dimension == 22 - 6          # N - kD
+    # N < kD: a ReLU net's level set is the orbit of its H rescalings (dimension H = 3)
+    relu = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    ls = level_set_dimension(relu, torch.randn(40, 2, dtype=torch.float64), seed=1, n_points=20)
+    assert ls.dimension == 3 and ls.residual <= 1e-12
+    # the LevelSet record: 20 points in the 13-dim parameter space, singular values descending
+    from slt.geometry import LevelSet
+
+    assert isinstance(ls, LevelSet) and ls.points.shape == (20, 13)
+    assert np.all(np.diff(ls.singular_values) <= 0)
+
+
+def test_level_set_dimension_bad_input():
+    import torch
+
+    from slt.geometry import level_set_dimension
+
+    net = torch.nn.Linear(2, 1)
+    with pytest.raises(ValueError, match="`radius`"):
+        level_set_dimension(net, torch.zeros(3, 2), radius=-1.0)
+    with pytest.raises(ValueError, match="`n_points`"):
+        level_set_dimension(net, torch.zeros(3, 2), n_points=0)

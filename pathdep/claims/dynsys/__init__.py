@@ -1,3 +1,4 @@
-"""Claims checked with `dynsys`: Lyapunov spectra (note 000) and path-dependence experiments."""
+"""Claims checked with `dynsys`: initialisation and perturbation, symmetries and distances,
+path-dependence experiments (note 000, 001), Lyapunov spectra and note 001's outline (wide limits, IFT)."""
 
-from pathdep.claims.dynsys import experiments, lyapunov  # noqa: F401  (importing registers)
+from pathdep.claims.dynsys import init_perturb, symmetry, dynamics, experiments, lyapunov, outline  # noqa: F401  (importing registers)
