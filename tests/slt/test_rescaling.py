@@ -11,7 +11,6 @@ step) is not invariant (it changes many-fold or diverges).
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 
@@ -23,48 +22,18 @@ import torch.nn.functional as F
 from slt import estimate_rlct_model
 from slt.errors import EstimatorDivergenceError
 from slt.ladder import run_ladder_sampler, tensor_scales
+from slt.models import digits_relu_mlp, rescale_hidden
 
 F64 = torch.float64
 
 
 @pytest.fixture(scope="module")
 def digits_mlp():
-    from sklearn.datasets import load_digits
-
-    x, y = load_digits(return_X_y=True)
-    x, y = x[:500], y[:500]
-    x = torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-8), dtype=F64)
-    y = F.one_hot(torch.tensor(y), 10).to(F64)
-    gen = torch.Generator().manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(64, 4), torch.nn.ReLU(), torch.nn.Linear(4, 10)).to(F64)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(0.3 * torch.randn(p.shape, generator=gen, dtype=F64))
-    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-    for _ in range(1500):
-        opt.zero_grad()
-        F.mse_loss(net(x), y).backward()
-        opt.step()
-    # then to a minimum (the learning coefficient is defined there): L-BFGS
-    opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return net, (x, y)
+    return digits_relu_mlp(4, n_points=500, seed=0)
 
 
 def _rescaled(net, alpha):
-    m = copy.deepcopy(net)
-    with torch.no_grad():
-        m[0].weight.mul_(alpha)
-        m[0].bias.mul_(alpha)
-        m[2].weight.div_(alpha)
-    return m
+    return rescale_hidden(net, alpha)
 
 
 def _flat(m):

@@ -1,0 +1,110 @@
+"""A ReLU MLP trained to a minimum on scikit-learn's digits: a real-data model for λ̂.
+
+The rescaling symmetry of ReLU networks (Dinh et al. 2017) acts on it: scaling a hidden layer's
+incoming weights and biases by α > 0 and its outgoing weights by 1/α leaves the function
+unchanged, so λ is unchanged too.
+
+References
+----------
+.. [1] L. Dinh, R. Pascanu, S. Bengio, Y. Bengio, "Sharp minima can generalize for deep nets",
+   ICML 2017.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from pdcheck import as_torch_generator, check_int
+
+__all__ = ["digits_relu_mlp", "rescale_hidden"]
+
+
+def digits_relu_mlp(hidden: int = 4, *, n_points: int = 500, seed: Any = 0,
+                    dtype: torch.dtype = torch.float64) -> tuple[torch.nn.Sequential, tuple[torch.Tensor, torch.Tensor]]:
+    """A 64-``hidden``-10 ReLU MLP trained to a minimum of the mean squared error on one-hot digits.
+
+    Parameters
+    ----------
+    hidden : int, default 4
+        Width of the hidden layer (1 ... 256).
+    n_points : int, default 500
+        The first ``n_points`` of the 1797 digits (features standardised).
+    seed : int or torch.Generator, default 0
+        Seeds the initialisation (weights ~ N(0, 0.3²)).
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    model, (x, y)
+        The trained ``Sequential(Linear(64, hidden), ReLU(), Linear(hidden, 10))`` (1500 Adam steps,
+        then L-BFGS to a gradient below about 1e-6) and its data, ``y`` one-hot.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad sizes or dtype.
+
+    Examples
+    --------
+    >>> net, (x, y) = digits_relu_mlp(2, n_points=200)
+    >>> tuple(x.shape), tuple(y.shape), sum(p.numel() for p in net.parameters())
+    ((200, 64), (200, 10), 160)
+    """
+    from sklearn.datasets import load_digits
+
+    hidden = check_int("hidden", hidden, low=1, high=256)
+    n_points = check_int("n_points", n_points, low=20, high=1797)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`dtype` must be a floating torch.dtype, got {dtype!r}")
+    gen = as_torch_generator(seed)
+    xs, ys = load_digits(return_X_y=True)
+    xs, ys = xs[:n_points], ys[:n_points]
+    x = torch.tensor((xs - xs.mean(0)) / (xs.std(0) + 1e-8), dtype=dtype)
+    y = F.one_hot(torch.tensor(ys), 10).to(dtype)
+    net = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)).to(dtype)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(0.3 * torch.randn(p.shape, generator=gen, dtype=dtype))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(1500):
+        opt.zero_grad()
+        F.mse_loss(net(x), y).backward()
+        opt.step()
+    lbfgs = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        loss = F.mse_loss(net(x), y)
+        loss.backward()
+        return loss
+
+    lbfgs.step(closure)
+    for p in net.parameters():
+        p.grad = None
+    return net, (x, y)
+
+
+def rescale_hidden(model: torch.nn.Sequential, alpha: float) -> torch.nn.Sequential:
+    """A copy of a Linear-ReLU-Linear model with the hidden layer rescaled by ``alpha`` (same function).
+
+    Examples
+    --------
+    >>> net, (x, _) = digits_relu_mlp(2, n_points=200)
+    >>> bool(torch.allclose(rescale_hidden(net, 100.0)(x), net(x)))
+    True
+    """
+    import copy
+    import math
+
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not (math.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"`alpha` must be a finite number > 0, got {alpha!r}")
+    m = copy.deepcopy(model)
+    with torch.no_grad():
+        m[0].weight.mul_(alpha)
+        if m[0].bias is not None:
+            m[0].bias.mul_(alpha)
+        m[2].weight.div_(alpha)
+    return m
