@@ -180,9 +180,29 @@ def fit_ladder(temps: np.ndarray, g: np.ndarray, se: np.ndarray, multiplicity: i
     """
     from slt.estimate import _fit_g
 
-    ell = np.log(np.asarray(temps, dtype=float))
-    g = np.asarray(g, dtype=float)
-    se = np.maximum(np.asarray(se, dtype=float), 1e-12)
+    def real_vector(name, v):
+        try:
+            arr = np.asarray(v)
+            if np.iscomplexobj(arr) or arr.dtype.kind not in "biuf":
+                raise TypeError
+            arr = arr.astype(float).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"`{name}` must be a sequence of real numbers, got {v!r}") from None
+        if not np.isfinite(arr).all():
+            raise ValueError(f"`{name}` must be finite, got {arr}")
+        return arr
+
+    temps_a, g, se_a = real_vector("temps", temps), real_vector("g", g), real_vector("se", se)
+    if not (temps_a.size == g.size == se_a.size) or temps_a.size < 2:
+        raise ValueError(f"`temps`, `g` and `se` must have one entry per rung (at least 2), got sizes "
+                         f"{temps_a.size}, {g.size}, {se_a.size}")
+    if np.any(temps_a <= 0):
+        raise ValueError(f"`temps` must be > 0, got {temps_a}")
+    if multiplicity is not None:
+        multiplicity = check_int("multiplicity", multiplicity, low=1)
+    max_multiplicity = check_int("max_multiplicity", max_multiplicity, low=1)
+    ell = np.log(temps_a)
+    se = np.maximum(se_a, 1e-12)
     ms = [multiplicity] if multiplicity is not None else list(range(1, max_multiplicity + 1))
     fits: dict[int, tuple[float, float]] = {}
     for m in ms:

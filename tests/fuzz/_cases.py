@@ -15,7 +15,6 @@ import sympy as sp
 import torch
 
 OWNER_11 = "issue 11 (slt estimators and toy models)"
-OWNER_TL = "the team lead (slt ladder estimator, DLN benchmark)"
 
 #: Public callables not fuzzed here, with the reason (the completeness test requires one of the two).
 EXCLUDED = {
@@ -277,7 +276,7 @@ def _cases() -> list[Case]:
         C("slt.squared_loss_star", slt.squared_loss_star, lambda: dict(targets=torch.zeros(3, 1))),
         C("slt.estimate_rlct", slt.estimate_rlct, lambda: dict(
             potential=batched, w_star=torch.zeros(1, dtype=torch.float64), method="llc", prior=None, seed=0,
-            progress=False, n_steps=200, burn=50), OWNER_11),
+            progress=False, n_steps=200, burn=50)),
         C("slt.llc_target", slt.llc_target, lambda: dict(potential=batched, w_star=torch.zeros(1, dtype=torch.float64),
                                                           t=10.0, localization=1.0, prior=None, n_grid=50), OWNER_11),
         C("slt.models.circle_expfam", models.circle_expfam, lambda: dict(harmonics=(1,), n_points=16)),
@@ -291,18 +290,18 @@ def _cases() -> list[Case]:
         C("slt.models.Theta2CircleModel", models.Theta2CircleModel, lambda: dict(third=3, n_points=16)),
         C("slt.models.deep_linear", models.deep_linear, lambda: dict(widths=[2, 2, 2], r=1, seed=0, scale=1.0),
           OWNER_11),
-        C("slt.models.normal_crossing", models.normal_crossing, lambda: dict(k=[1, 2], h=None), OWNER_11),
+        C("slt.models.normal_crossing", models.normal_crossing, lambda: dict(k=[1, 2], h=None)),
         C("slt.models.polynomial", models.polynomial, lambda: dict(expr=x ** 2 * y ** 2, variables=[x, y],
                                                                     prior_exponents=None, name=None), OWNER_11),
-        C("slt.models.reduced_rank", models.reduced_rank, lambda: dict(M=2, N=2, H=2, r=1, seed=0), OWNER_11),
-        C("slt.models.regular", models.regular, lambda: dict(d=2, seed=0), OWNER_11),
+        C("slt.models.reduced_rank", models.reduced_rank, lambda: dict(M=2, N=2, H=2, r=1, seed=0)),
+        C("slt.models.regular", models.regular, lambda: dict(d=2, seed=0)),
         C("slt.fit_ladder", slt.fit_ladder, lambda: dict(
             temps=np.geomspace(1e2, 1e4, 5), g=2.0 - 1.0 / (np.log(np.geomspace(1e2, 1e4, 5)) - 1.0),
-            se=np.full(5, 1e-3), multiplicity=2, max_multiplicity=4), OWNER_TL),
+            se=np.full(5, 1e-3), multiplicity=2, max_multiplicity=4)),
         C("slt.models.deep_linear_network", models.deep_linear_network, lambda: dict(
-            widths=[2, 2, 2], rank=1, n=50, noise=0.0, inputs="uniform", seed=0), OWNER_TL),
+            widths=[2, 2, 2], rank=1, n=50, noise=0.0, inputs="uniform", seed=0)),
         C("slt.models.random_deep_linear_network", models.random_deep_linear_network,
-          lambda: dict(size="1e2", seed=0, n=50), OWNER_TL),
+          lambda: dict(size="1e2", seed=0, n=50)),
         # ------------------------------------------------------------------ pathdep (the application's API)
         C("pathdep.compare", pathdep.compare, lambda: dict(measured=1.0, expected=1.0, atol=0.1, rtol=0.0,
                                                             stderr=0.0, z=4.0)),

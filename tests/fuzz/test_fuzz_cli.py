@@ -51,7 +51,7 @@ COMMANDS = {
     "lyapunov": (["lyapunov", "henon", "--steps", "200", "--seed", "0", "--plot", "", "--no-progress"],
                  ["--steps", "--transient", "--k", "--reortho-every", "--seed", "--param", "--plot"], None),
     "rlct": (["rlct", "normal-crossing", "--k", "1", "--methods", "llc", "--quick", "--seed", "0", "--no-progress"],
-             ["--k", "--h", "--seed"], OWNER_11),
+             ["--k", "--h", "--seed"], None),
 }
 
 HOSTILE = ["-1", "0", "1", "nan", "inf", "-inf", "1e300", "1e-320", "1000000000", "1000000000000",

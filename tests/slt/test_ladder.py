@@ -59,8 +59,10 @@ def test_fit_is_equivariant_under_a_constant_shift_of_g(shift, lam, c):
 
 
 def test_fit_refuses_an_unfittable_ladder():
-    with pytest.raises(RuntimeError, match="no form"):
+    with pytest.raises(ValueError, match="`g` must be finite"):
         fit_ladder(np.array([1e2, 1e3]), np.array([np.nan, 1.0]), np.ones(2))
+    with pytest.raises(ValueError, match="one entry per rung"):
+        fit_ladder(np.array([1e2, 1e3, 1e4]), np.ones(2), np.ones(3))
 
 
 # --------------------------------------------------------------------------- helpers
