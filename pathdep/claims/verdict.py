@@ -226,6 +226,12 @@ def compare_range(measured: float, low: float, high: float, *, stderr: float = 0
     >>> compare_range(0.003, 0.0, float("inf"), stderr=0.0005).verdict
     'HOLDS'
     """
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
+            raise TypeError(f"`{name}` must be a real number (inf allowed), got {value!r}")
+    if not (isinstance(stderr, float) and math.isnan(stderr)):     # NaN: an INCONCLUSIVE measurement
+        check_positive("stderr", stderr, allow_zero=True)
+    check_positive("z", z, allow_zero=True)
     lo, hi = float(low), float(high)
     if not lo <= hi:
         raise ValueError(f"`low` must be <= `high`, got [{low}, {high}]")

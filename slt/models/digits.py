@@ -101,6 +101,9 @@ def rescale_hidden(model: torch.nn.Sequential, alpha: float) -> torch.nn.Sequent
 
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not (math.isfinite(alpha) and alpha > 0):
         raise ValueError(f"`alpha` must be a finite number > 0, got {alpha!r}")
+    if (not isinstance(model, torch.nn.Sequential) or len(model) != 3
+            or not isinstance(model[0], torch.nn.Linear) or not isinstance(model[2], torch.nn.Linear)):
+        raise TypeError(f"`model` must be a torch.nn.Sequential(Linear, activation, Linear), got {model!r:.80}")
     m = copy.deepcopy(model)
     with torch.no_grad():
         m[0].weight.mul_(alpha)

@@ -22,6 +22,9 @@ EXCLUDED = {
     "slt.estimate_rlct_checkpoints": "estimate_rlct_model per checkpoint (see there)",
     "pathdep.sweeps.rlct_over_checkpoints": "estimate_rlct_model per checkpoint; its engine is fuzzed as pathdep.sweeps.sweep",
     "pathdep.parallel.dask_client": "a context manager starting a cluster; its checks are fuzzed as check_jobs/check_scheduler",
+    "pathdep.combine": "takes Verdict objects only (its type checks: tests/pathdep/test_verdict.py)",
+    "slt.models.digits_relu_mlp": "trains a network (seconds per call); sizes and dtype checked in its doctest and tests/slt/test_rescaling.py",
+    "slt.level_set_dimension": "Gauss-Newton projections per point (seconds per call); its inputs go through slt.behaviour_map, which is fuzzed",
     "pathdep.claim": "registers into the global catalogue (tests/pathdep/test_registry)",
     "pathdep.claims": "takes *patterns (tests/pathdep); selection is fuzzed through the verify subcommand",
     "pathdep.verify": "runs a registered claim (tests/pathdep); fuzzed through the verify subcommand",
@@ -307,6 +310,11 @@ def _cases() -> list[Case]:
                                                             stderr=0.0, z=4.0)),
         C("pathdep.compare_all", pathdep.compare_all, lambda: dict(measured=[1.0, 2.0], expected=[1.0, 2.0],
                                                                     atol=0.1, rtol=0.0, stderr=0.0, z=4.0)),
+        C("pathdep.compare_range", pathdep.compare_range, lambda: dict(measured=1.0, low=0.5, high=1.5, stderr=0.0,
+                                                                        z=4.0),
+          nan_in_nan_out=True),     # a NaN measurement is echoed in an INCONCLUSIVE verdict, by design
+        C("slt.models.rescale_hidden", models.rescale_hidden, lambda: dict(
+            model=torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)), alpha=2.0)),
         C("pathdep.decide", pathdep.decide, lambda: dict(condition=True, measured=1, expected=1, tolerance="exact")),
         C("pathdep.sweeps.sweep", sweeps.sweep, lambda: dict(fn=square_point, grid={"x": [1.0, 2.0]}, seeds=(0,),
                                                                store=None, jobs=1, scheduler=None, progress=False)),
