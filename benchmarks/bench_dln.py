@@ -193,12 +193,6 @@ def run(quick: bool) -> list[BenchResult]:
     return out
 
 
-def random_deep_linear_network_for(args):
-    from slt.models import random_deep_linear_network
-
-    return random_deep_linear_network(args.sizes[0] if args.sizes != list(SIZES) else "1e3", seed=1)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.bench_dln")
     p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES)
@@ -216,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.equal_steps:
-        from slt.models import deep_linear_network
+        from slt.models import deep_linear_network, random_deep_linear_network
 
-        for net in (deep_linear_network([5, 5, 5, 5], 2, n=10_000, seed=0), random_deep_linear_network_for(args)):
+        for net in (deep_linear_network([5, 5, 5, 5], 2, n=10_000, seed=0), random_deep_linear_network("1e3", seed=1)):
             for _ in range(3):
                 print(equal_steps(net), flush=True)
         return 0

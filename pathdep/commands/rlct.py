@@ -115,17 +115,10 @@ def _run_dln(args: argparse.Namespace) -> int:
                     progress=not args.no_progress, quick=args.quick, exact=float(ex.value))
     toy_methods = [m for m in args.methods if m not in ("ladder", "llc")]
     if toy_methods:
-        from slt import estimate_rlct
         from slt.models import deep_linear
 
         toy = deep_linear([int(w) for w in net.widths], net.rank, seed=args.seed)
-        sizes = dict(n_steps=2000, burn=500) if args.quick else {}
-        for method in toy_methods:
-            t0 = time.perf_counter()
-            est = estimate_rlct(toy.potential, toy.w_star, method=method, prior=toy.log_prior, seed=args.seed,
-                                progress=not args.no_progress, **sizes)
-            print(f"{method:<10s}  λ̂ = {est.value:.4f} ± {est.stderr:.4f} "
-                  f"({100 * (est.value / float(ex.value) - 1):+.1f} %)  [population K, {time.perf_counter() - t0:.1f} s]")
+        _estimate_toy(toy, toy_methods, args, label="population K, ")
     return 0
 
 
@@ -198,25 +191,30 @@ def _run_model(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import torch
 
-    from slt import estimate_rlct
-
     torch.set_num_threads(1)
     toy = _toy(args)
     ex = toy.exact
     print(f"{toy.name}  (d = {toy.dim})")
     print(f"exact:      λ = {ex.value} = {float(ex.value):.6g}, m = {ex.multiplicity}  [{ex.method}]")
+    _estimate_toy(toy, args.methods, args)
+    return 0
+
+
+def _estimate_toy(toy, methods, args: argparse.Namespace, label: str = "") -> None:
+    """Print estimate_rlct's estimates of a toy's population potential, one line per method."""
+    from slt import estimate_rlct
+
     sizes = dict(n_steps=2000, burn=500) if args.quick else {}
-    for method in args.methods:
+    for method in methods:
         t0 = time.perf_counter()
         est = estimate_rlct(toy.potential, toy.w_star, method=method, prior=toy.log_prior, seed=args.seed,
                             progress=not args.no_progress, **sizes)
-        rel = 100 * (est.value / float(ex.value) - 1)
+        rel = 100 * (est.value / float(toy.exact.value) - 1)
         extra = f", m̂ = {est.multiplicity}" if est.multiplicity is not None else ""
         if est.diagnostics.exact_target is not None:
             extra += f"; exact finite-temperature target {est.diagnostics.exact_target:.4f}"
         print(f"{method:<10s}  λ̂ = {est.value:.4f} ± {est.stderr:.4f} ({rel:+.1f} %){extra}  "
-              f"[{time.perf_counter() - t0:.1f} s]")
-    return 0
+              f"[{label}{time.perf_counter() - t0:.1f} s]")
 
 
 def register(subparsers) -> None:

@@ -32,10 +32,6 @@ def digits_mlp():
     return digits_relu_mlp(4, n_points=500, seed=0)
 
 
-def _rescaled(net, alpha):
-    return rescale_hidden(net, alpha)
-
-
 def _flat(m):
     return torch.cat([p.detach().reshape(-1) for p in m.parameters()])
 
@@ -43,7 +39,7 @@ def _flat(m):
 @pytest.mark.parametrize("alpha", [1e-2, 1e2])
 def test_the_function_and_loss_are_invariant(digits_mlp, alpha):
     net, (x, y) = digits_mlp
-    torch.testing.assert_close(_rescaled(net, alpha)(x), net(x), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(rescale_hidden(net, alpha)(x), net(x), rtol=1e-10, atol=1e-10)
     grads = torch.autograd.grad(F.mse_loss(net(x), y), list(net.parameters()))
     assert max(float(g.abs().max()) for g in grads) < 1e-5            # trained to a minimum
 
@@ -52,7 +48,7 @@ def test_the_function_and_loss_are_invariant(digits_mlp, alpha):
 def test_the_gibbs_kernel_commutes_with_the_rescaling(digits_mlp, alpha):
     net, (x, y) = digits_mlp
     states = []
-    for m in (net, _rescaled(net, alpha)):
+    for m in (net, rescale_hidden(net, alpha)):
         w = _flat(m)
         run = run_ladder_sampler(m, x, y, F.mse_loss, w, np.array([2e3, 2e4]), gamma=1e-3 / tensor_scales(m, w) ** 2,
                                  n_chains=2, n_sweeps=4, burn=2, engine="kgibbs",
@@ -76,7 +72,7 @@ def test_lambda_hat_is_invariant_within_2_percent(digits_mlp):
     net, data = digits_mlp
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        vals = {a: estimate_rlct_model(_rescaled(net, a), data, F.mse_loss, n=len(data[0]), seed=0, progress=False,
+        vals = {a: estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=0, progress=False,
                                        n_sweeps=100).value for a in (1.0, 1e-2, 1e-1, 1e1, 1e2)}
     for a, v in vals.items():
         assert abs(v / vals[1.0] - 1) <= 0.02, vals
@@ -89,7 +85,7 @@ def test_negative_control_the_isotropic_llc_is_not_invariant(digits_mlp):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out[a] = estimate_rlct_model(_rescaled(net, a), data, F.mse_loss, n=len(data[0]), seed=0,
+                out[a] = estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=0,
                                              progress=False, method="llc", n_steps=300).value
         except EstimatorDivergenceError:
             out[a] = math.inf
