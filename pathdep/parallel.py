@@ -71,6 +71,33 @@ def check_scheduler(scheduler: Any) -> str | None:
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
+#: Modules a local cluster's fork server imports once, before it forks the workers.
+PRELOAD = ("distributed", "numpy", "scipy", "torch", "torch._dynamo", "sklearn.datasets", "dynsys", "bayes", "slt",
+           "puzzles", "pathdep.sweeps",
+           "pathdep.runner")
+
+
+def _start_method() -> dict[str, str]:
+    """Dask configuration that starts local workers from a fork server (where available).
+
+    Spawned workers each import torch and the libraries anew (about 4-6 s on this class of
+    machine, paid again by every worker and contended on a busy machine); a fork server
+    imports them once, with no torch thread pool yet, and forks every worker from that clean
+    state.  Without the ``forkserver`` start method, Dask's default (``spawn``) is kept.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return {}
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        ctx = get_mp_context()           # Dask sets its own preload list on the first call
+    ctx.set_forkserver_preload(list(PRELOAD))  # read when the server starts (the first cluster)
+    return {"distributed.worker.multiprocessing-method": "forkserver"}
+
+
 def pin_threads(n: int = 1) -> None:
     """Use `n` torch intra-op threads (and ask BLAS for `n`) in this process.
 
@@ -139,7 +166,7 @@ def dask_client(jobs: int = 1, scheduler: str | None = None, *, timeout: float =
         try:
             # a worker's death fails its tasks at once; the runner then retries them one at a time,
             # so a task that kills its worker is told apart from those queued behind it
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0, **_start_method()}):
                 cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                        dashboard_address=None, scheduler_port=0,
                                        silence_logs=logging.ERROR)
