@@ -97,6 +97,22 @@ def _mean_output_hessian(kind: str, f: torch.Tensor) -> torch.Tensor:
     return torch.diag_embed(p.mean(1)) - torch.einsum("kni,knj->kij", p, p) / n
 
 
+def _gram_eig(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eigenvalues and eigenvectors of ``MᵀM`` (batched) from the singular values of ``M``.
+
+    ``M`` is (..., r, p); returns (..., p) eigenvalues and (..., p, p) eigenvectors (columns).
+    Squared singular values carry an absolute error ``ε²‖M‖²`` where an eigendecomposition of
+    the formed product ``MᵀM`` carries ``ε‖M‖²``: at ``t = nβ`` of 10⁸-10¹⁰ the latter puts
+    spurious curvature ``t ε ‖M‖²`` into the null directions of a deep linear network's
+    factors, above the localization, and the acceptance collapses (Golub & Van Loan 2013, §8.6).
+    """
+    r, p = M.shape[-2], M.shape[-1]
+    _, s, vh = torch.linalg.svd(M, full_matrices=r < p)
+    lam = torch.zeros(M.shape[:-2] + (p,), dtype=M.dtype, device=M.device)
+    lam[..., :s.shape[-1]] = s * s
+    return lam, vh.transpose(-1, -2)
+
+
 class _Eval(NamedTuple):
     loss: torch.Tensor            # (K,)
     grad: torch.Tensor            # (K, out, in + b)
@@ -140,8 +156,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
 
     # the first layer's input factor is shared by every walker: diagonalise it once
     x_aug = augment(x, spec.layers[0].has_bias, cs[0])
-    a0, U0 = torch.linalg.eigh(x_aug.T @ x_aug / n)
-    a0 = a0.clamp(min=0)
+    a0, U0 = _gram_eig(x_aug / math.sqrt(n))
 
     def downstream(l: int, z: torch.Tensor, ps: list[torch.Tensor]) -> list[torch.Tensor]:
         acts = []
@@ -154,14 +169,19 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             acts.append(h)
         return acts
 
-    def linear_factor(l: int, ps: list[torch.Tensor], f: torch.Tensor) -> torch.Tensor:
-        """E[Jᵀ H J] when the map from layer l's pre-activation to the output is linear."""
+    def linear_factor(l: int, ps: list[torch.Tensor], f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eigenvalues and eigenvectors of E[Jᵀ H J] when the map from layer l's pre-activation
+        to the output is linear (for mse from the singular values of J: see `_gram_eig`)."""
         J = None
         for lay2, W2 in zip(spec.layers[l + 1:], ps[l + 1:]):
             Wm = W2[:, :, :lay2.in_features]
             J = Wm if J is None else torch.matmul(Wm, J)
+        if kind == "mse" and J is not None:
+            return _gram_eig(J * math.sqrt(2.0 / f.shape[-1]))
         Hf = _mean_output_hessian(kind, f)
-        return Hf if J is None else J.transpose(-1, -2) @ Hf @ J
+        S = Hf if J is None else J.transpose(-1, -2) @ Hf @ J
+        s_val, s_vec = torch.linalg.eigh(S)
+        return s_val.clamp(min=0), s_vec
 
     def evaluate(l: int, h: torch.Tensor, W: torch.Tensor, ps: list[torch.Tensor], u: torch.Tensor | None,
                  reuse: _Eval | None = None, with_rest: bool = False) -> _Eval:
@@ -186,14 +206,12 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             grads = torch.autograd.grad(loss.sum(), inputs, retain_graph=u is not None)
             if reuse is not None:
                 s_val, s_vec = reuse.s_val, reuse.s_vec
+            elif u is None:
+                s_val, s_vec = linear_factor(l, ps, f.detach())
             else:
-                if u is None:
-                    S = linear_factor(l, ps, f.detach())
-                else:
-                    v = _output_cotangent(kind, f, u)
-                    delta, = torch.autograd.grad(f, z, grad_outputs=v)
-                    S = delta.transpose(-1, -2) @ delta / n
-                s_val, s_vec = torch.linalg.eigh(S.detach())
+                v = _output_cotangent(kind, f, u)
+                delta, = torch.autograd.grad(f, z, grad_outputs=v)
+                s_val, s_vec = torch.linalg.eigh((delta.transpose(-1, -2) @ delta / n).detach())
                 s_val = s_val.clamp(min=0)
         return _Eval(loss.detach(), grads[0].detach(), s_val, s_vec, [a.detach() for a in acts],
                      tuple(g.detach() for g in grads[1:]))
@@ -232,8 +250,11 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                 a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
             else:
                 hh = augment(h, lay.has_bias, cs[l])
-                a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
-                a = a.clamp(min=0)
+                if hh.shape[-2] <= 4 * hh.shape[-1]:
+                    a, Ua = _gram_eig(hh / math.sqrt(n))
+                else:                                  # many rows: the Gram matrix is far cheaper
+                    a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
+                    a = a.clamp(min=0)
             u = None
             if needs_mc[l]:
                 shape = (K, n, spec.layers[-1].out_features) if kind == "mse" else (K, n)
@@ -242,9 +263,8 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             W = params[l]
             if carry is not None and not needs_mc[l]:
                 # carried from the previous update (same state): only the factor is new
-                S = linear_factor(l, params, carry.acts[-1])
-                s_val, s_vec = torch.linalg.eigh(S)
-                cur = _Eval(carry.loss, carry.g_rest[0], s_val.clamp(min=0), s_vec, carry.acts,
+                s_val, s_vec = linear_factor(l, params, carry.acts[-1])
+                cur = _Eval(carry.loss, carry.g_rest[0], s_val, s_vec, carry.acts,
                             carry.g_rest[1:])
             else:
                 cur = evaluate(l, h, W, params, u, with_rest=carrying)
