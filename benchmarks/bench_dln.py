@@ -10,7 +10,9 @@ in the four size buckets (four seeds each), plus the two networks of issue 11
 * devinterp 1.3.2 at the settings of its own reduced-rank accuracy test
   (``tests/slt/rrr_test.py``): SGLD, lr 6e-4, localization 1.0, nβ = ``default_nbeta`` of a
   full-batch loader (n / ln n), 3 chains x 2000 draws, L(w*) from
-  ``get_init_loss_multi_batch``.
+  ``get_init_loss_multi_batch``.  The full batch is handed to devinterp as one item (the same
+  batches as ``DataLoader(TensorDataset(x, y), batch_size=n, shuffle=True)``, without
+  collating n single items per step, which made its step ~100x slower at n = 10⁴).
 * equal work: our sampler and devinterp's at the same number of sampler steps per chain
   (one of our steps is a sweep over the layers).
 

@@ -176,7 +176,11 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         for lay2, W2 in zip(spec.layers[l + 1:], ps[l + 1:]):
             Wm = W2[:, :, :lay2.in_features]
             J = Wm if J is None else torch.matmul(Wm, J)
-        if kind == "mse" and J is not None:
+        if kind == "mse":
+            if J is None:                      # the output layer: (2/N) I, no decomposition needed
+                N = f.shape[-1]
+                return (torch.full((f.shape[0], N), 2.0 / N, dtype=f.dtype, device=f.device),
+                        torch.eye(N, dtype=f.dtype, device=f.device).expand(f.shape[0], N, N))
             return _gram_eig(J * math.sqrt(2.0 / f.shape[-1]))
         Hf = _mean_output_hessian(kind, f)
         S = Hf if J is None else J.transpose(-1, -2) @ Hf @ J
