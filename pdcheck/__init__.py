@@ -2,7 +2,8 @@
 
 Every check names the argument, shows the value and says what is allowed, and
 raises before any work is done.  This is the one module the libraries share; it
-imports nothing first-party and only numpy (torch lazily, for generators), so the
+imports nothing first-party and only numpy (torch lazily, for generators; scipy lazily, for
+the drift check's t quantile), so the
 libraries stay independent of each other and of the application package.
 
 - scalars, choices, arrays, callables: :func:`check_real`, :func:`check_positive`,
@@ -13,6 +14,8 @@ libraries stay independent of each other and of the application package.
   is allocated; :func:`check_work` does the same for a documented bound on the work;
 - output paths: :func:`check_output_path` (pdcheck/_paths.py);
 - randomness: :func:`as_generator`, :func:`as_torch_generator`;
+- running estimates: :func:`drift_check` (pdcheck/_drift.py) flags a trace whose running mean
+  still moves over its last half by more than its standard error allows;
 - errors: :class:`NumericalError`, the base of every library's named domain error
   (they carry the partial result; the command line reports them in one line, exit 1).
 """
@@ -25,12 +28,13 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from pdcheck._drift import MIN_DRIFT_LENGTH, DriftCheck, drift_check
 from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
 from pdcheck._paths import check_output_path
 
 __all__ = ["check_real", "check_positive", "check_int", "check_int_sequence", "check_choice", "check_bool", "check_array", "check_callable",
            "check_float_dtype", "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
-           "check_output_path", "NumericalError"]
+           "check_output_path", "NumericalError", "drift_check", "DriftCheck", "MIN_DRIFT_LENGTH"]
 
 
 class NumericalError(Exception):
