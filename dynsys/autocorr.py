@@ -26,7 +26,6 @@ References
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any, NamedTuple
 
@@ -62,7 +61,7 @@ class AutocorrTime(NamedTuple):
         ``"sokal"`` or ``"geyer"``.
     drift : ndarray, optional
         Change of each series' running mean over its last half (of the walker mean, with a
-        walkers axis): :func:`pdcheck.drift_check` with batches at least ``5 tau`` long where
+        walkers axis): :func:`pdcheck.drift_check` with batches at least ``3 tau`` long where
         the series allows (NaN for series shorter than 16 samples).  ``tau`` and ``stderr``
         assume a stationary series; a drifting one's are not to be trusted.
     drift_stderr : ndarray, optional
@@ -434,17 +433,14 @@ def autocorr_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,
 
 
 def _drifts(series: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """drift_check per row, with batches at least 5 tau long where the row allows (>= 8 batches)."""
+    """drift_check per row, with batches at least 3 tau long where the row allows (>= 8 batches)."""
     m, n = series.shape
     drift, se = np.full(m, np.nan), np.full(m, np.nan)
     flags = np.zeros(m, dtype=bool)
     if n < MIN_DRIFT_LENGTH:
         return drift, se, flags
     for i in range(m):
-        t = float(tau[i]) if np.isfinite(tau[i]) and tau[i] > 0 else 1.0
-        b = int(min(50, max(8, 2 * (math.isqrt(n) // 2))))
-        b = max(8, min(b, 2 * int(n / (5.0 * t) // 2)))
-        r = drift_check(series[i], n_batches=b)
+        r = drift_check(series[i], tau=float(tau[i]) if np.isfinite(tau[i]) and tau[i] > 0 else None)
         drift[i], se[i], flags[i] = r.drift, r.drift_stderr, r.drifting
     return drift, se, flags
 

@@ -108,7 +108,7 @@ def _t_quantile(p: float, dof: float) -> float:
     return float(student_t.ppf(p, dof))
 
 
-def drift_check(trace: Any, *, z: float = 3.0, n_batches: int | None = None) -> DriftCheck:
+def drift_check(trace: Any, *, z: float = 3.0, n_batches: int | None = None, tau: float | None = None) -> DriftCheck:
     """Does the running mean of `trace` still move over the last half? (A test of stationarity.)
 
     Parameters
@@ -122,6 +122,10 @@ def drift_check(trace: Any, *, z: float = 3.0, n_batches: int | None = None) -> 
     n_batches : int, optional
         Batch means (even, ``8 <= n_batches <= n / 2``); default ``2 floor(sqrt(n) / 2)``
         clipped to [8, 50], so batches grow like sqrt(n).
+    tau : float, optional
+        The trace's integrated autocorrelation time, if known: the default batch count is then
+        lowered (to 8 at least) so that batches are at least ``3 tau`` long. Ignored when
+        `n_batches` is given.
 
     Returns
     -------
@@ -134,14 +138,19 @@ def drift_check(trace: Any, *, z: float = 3.0, n_batches: int | None = None) -> 
         If `trace` is not an array of real numbers, `z` is not a number, or `n_batches` not
         an integer.
     ValueError
-        If `trace` is not 1-D, is shorter than 16 samples or not finite, `z` is not positive,
-        or `n_batches` is odd or out of range.
+        If `trace` is not 1-D, is shorter than 16 samples or not finite, `z` or `tau` is not
+        positive, or `n_batches` is odd or out of range.
 
     Notes
     -----
     Batch means are nearly independent when a batch is several autocorrelation times long;
-    for slowly mixing traces (an autocorrelation time above ``sqrt(n) / 5``) pass fewer,
-    longer batches, or the false-flag rate rises above the nominal level.
+    for slowly mixing traces (an autocorrelation time above ``sqrt(n) / 5``) pass `tau` or
+    fewer, longer batches, or the false-flag rate rises above the nominal level.
+
+    The check is built for trends (a running estimate that keeps sliding). A transient confined
+    to the first few batches (a burn-in left in) inflates the successive differences and may go
+    unflagged: discard it as burn-in. Few batches (short traces, or a long `tau`) widen the
+    Student-t threshold: a 1-sd trend over 10 autocorrelation times cannot be told from noise.
 
     Examples
     --------
@@ -161,8 +170,15 @@ def drift_check(trace: Any, *, z: float = 3.0, n_batches: int | None = None) -> 
             raise TypeError(f"`z` must be a positive number, got {type(z).__name__} {z!r:.40}")
         raise ValueError(f"`z` must be a positive finite number, got {z!r}")
     n = x.size
+    if tau is not None:
+        if isinstance(tau, bool) or not isinstance(tau, (numbers.Real, np.floating, np.integer)):
+            raise TypeError(f"`tau` must be a positive number or None, got {type(tau).__name__} {tau!r:.40}")
+        if not (math.isfinite(float(tau)) and tau > 0):
+            raise ValueError(f"`tau` must be a positive finite number or None, got {tau!r}")
     if n_batches is None:
         b = int(min(50, max(8, 2 * (int(math.isqrt(n)) // 2))))
+        if tau is not None:
+            b = max(8, min(b, 2 * int(n / (3.0 * float(tau)) // 2)))
     else:
         if isinstance(n_batches, bool) or not isinstance(n_batches, (numbers.Integral, np.integer)):
             raise TypeError(f"`n_batches` must be an integer or None, got {type(n_batches).__name__} {n_batches!r:.40}")

@@ -140,3 +140,15 @@ def test_any_finite_trace_gives_a_finite_result(values):
     r = drift_check(values)
     assert np.isfinite(r.drift) and np.isfinite(r.drift_stderr) and np.isfinite(r.threshold)
     assert isinstance(r.drifting, bool)
+
+
+def test_tau_makes_batches_at_least_three_autocorrelation_times_long():
+    x = np.asarray(ar1_series(0.95, 4000, seed=7)).ravel()     # tau = 39
+    assert drift_check(x).n_batches == 50
+    r = drift_check(x, tau=39.0)
+    assert r.n_batches == 34 and 4000 // r.n_batches >= 3 * 39
+    assert drift_check(x, tau=1e6).n_batches == 8                 # never fewer than 8
+    with pytest.raises(ValueError, match="`tau` must be a positive"):
+        drift_check(x, tau=-1.0)
+    with pytest.raises(TypeError, match="`tau`"):
+        drift_check(x, tau="1")
