@@ -91,7 +91,7 @@ def _evidence(args: argparse.Namespace) -> int:
     if args.out:
         from pathdep._cli_support import save_figure
 
-        print(f"figure: {save_figure(res.plot(exact=m.mean_energy), args.out, dpi=100)}")
+        print(f"figure: {save_figure(res.plot(exact=m.mean_energy, exact_log_z=exact), args.out, dpi=100)}")
     return 0
 
 
