@@ -9,7 +9,7 @@ from bayes.posterior import (BernoulliLikelihood, CategoricalLikelihood, Empiric
                              gibbs, squared_loss, tempered)
 from bayes.sample import (MeanEstimate, SampleDiagnostics, diagnostics, draws, energy_draws, integrated_time,
                           mean_with_error, posterior_mean, sample, split_rhat)
-from bayes.sgld import SGLDResult, sgld
+from bayes.sgld import ChainDrift, SGLDResult, sgld
 
 __all__: list[str] = [
     "GaussianPosterior", "LinearRegressionModel", "NormalMeanModel", "SpikeModel",
@@ -21,4 +21,4 @@ __all__: list[str] = [
     "BernoulliLikelihood", "CategoricalLikelihood", "EmpiricalRisk", "GaussianLikelihood",
     "GaussianPrior", "LaplacePrior", "PosteriorDensity", "UniformPrior", "absolute_loss",
     "gibbs", "squared_loss", "tempered",
-    "SGLDResult", "sgld"]
+    "SGLDResult", "ChainDrift", "sgld"]

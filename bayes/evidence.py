@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_bool, check_int, check_memory, check_positive
+from pdcheck import as_generator, check_array, check_bool, check_int, check_memory, check_positive, check_real
 from bayes.posterior import PosteriorDensity, check_beta, tempered
 from bayes.sample import mean_with_error, sample
 
@@ -64,25 +64,63 @@ class EvidenceResult(NamedTuple):
     mean_energy_se: np.ndarray
     var_energy: np.ndarray
 
-    def plot(self, exact: Callable[[np.ndarray], Any] | None = None) -> Any:
-        """E_beta[n L_n] against beta with error bars (and an exact curve if given); a Figure."""
+    def plot(self, exact: Callable[[np.ndarray], Any] | None = None, *, exact_log_z: float | None = None) -> Any:
+        """E_beta[n L_n] against beta on a log axis, with error bars; a Figure.
+
+        The beta axis is logarithmic from the smallest positive rung to 1 (no symlog kink near
+        0). The beta = 0 rung, which a log axis cannot place, is drawn as a dotted horizontal
+        line at its value (named in the legend); it enters the quadrature as any other rung.
+
+        Parameters
+        ----------
+        exact : callable, optional
+            ``exact(beta) -> E_beta[n L_n]`` for an array of betas: drawn as a black curve.
+        exact_log_z : float, optional
+            The exact log Z(1): put in the title next to the TI estimate and in the legend.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> r = EvidenceResult(-3.0, 0.01, 0.01, 0.001, np.array([0.0, 0.1, 1.0]), np.array([5.0, 3.0, 2.0]),
+        ...                    np.full(3, 0.1), np.full(3, 1.0))
+        >>> fig = r.plot(lambda b: 2.0 + 3.0 / (1.0 + 10 * b), exact_log_z=-2.9)
+        >>> fig.axes[0].get_xscale(), "exact log Z(1) = -2.9" in fig.axes[0].get_title()
+        ('log', True)
+        """
         import matplotlib
 
         matplotlib.use("Agg")
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(5, 3.5))
+        if exact is not None and not callable(exact):
+            raise TypeError(f"`exact` must be callable or None, got {type(exact).__name__}")
+        if exact_log_z is not None:
+            exact_log_z = check_real("exact_log_z", exact_log_z)
+        fig = Figure(figsize=(5.5, 3.8))
         ax = fig.subplots()
-        ax.errorbar(self.betas, self.mean_energy, yerr=2 * self.mean_energy_se, fmt="o", ms=3,
+        betas = np.asarray(self.betas, dtype=float)
+        pos = betas > 0
+        if exact is not None and pos.any():
+            grid = np.geomspace(betas[pos].min(), 1.0, 400)
+            ax.plot(grid, np.asarray(exact(grid), dtype=float), "k-", lw=1, label="exact E_beta[n L_n]")
+        ax.errorbar(betas[pos], self.mean_energy[pos], yerr=2 * self.mean_energy_se[pos], fmt="o", ms=3,
                     label="sampled E_beta[n L_n] (±2 se)")
-        if exact is not None:
-            grid = np.linspace(0, 1, 400)
-            ax.plot(grid, exact(grid), "k-", lw=1, label="exact")
-        ax.set_xscale("symlog", linthresh=1e-3)
-        ax.set_xlabel("beta")
+        if not pos.all():
+            e0 = float(np.asarray(self.mean_energy)[~pos][0])
+            ax.axhline(e0, color="tab:blue", ls=":", lw=0.8, label=f"beta = 0 rung (off the log axis): {e0:.4g}")
+        if exact_log_z is not None:
+            ax.plot([], [], " ", label=f"exact log Z(1) = {exact_log_z:.6g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("beta (log scale; beta = 0 drawn as a dotted line)")
         ax.set_ylabel("E_beta[n L_n]")
-        ax.set_title(f"log Z(1) = {self.log_z:.4g} ± {self.stderr:.2g}")
-        ax.legend()
+        title = f"TI log Z(1) = {self.log_z:.5g} ± {self.stderr:.2g}"
+        if exact_log_z is not None:
+            title += f"; exact log Z(1) = {exact_log_z:.5g}"
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7)
         fig.tight_layout()
         return fig
 

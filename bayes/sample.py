@@ -32,7 +32,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from pdcheck import as_generator, check_array, check_bool, check_callable, check_int, check_memory, check_positive
+from pdcheck import (MIN_DRIFT_LENGTH, as_generator, check_array, check_bool, check_callable, check_int, check_memory,
+                     check_positive, drift_check)
 from bayes._idata import to_idata
 from bayes.errors import SamplerDivergenceError, ShortChainWarning
 
@@ -61,6 +62,13 @@ class SampleDiagnostics(NamedTuple):
     n_walkers, n_steps, burn, thin : int
     short : bool
         True when the kept chain is shorter than 50 autocorrelation times.
+    drift : ndarray, shape (d,)
+        Change of the walker-mean trace's running mean over the last half of the kept steps,
+        per parameter (:func:`pdcheck.drift_check`, batches >= 3 tau; NaN under 16 kept steps).
+    drift_stderr : ndarray, shape (d,)
+        Its standard error under stationarity.
+    drifting : ndarray of bool, shape (d,)
+        Parameters whose trace is still drifting: their means and errors are not to be trusted.
     """
 
     acceptance: float
@@ -72,6 +80,9 @@ class SampleDiagnostics(NamedTuple):
     burn: int
     thin: int
     short: bool
+    drift: np.ndarray | None = None
+    drift_stderr: np.ndarray | None = None
+    drifting: np.ndarray | None = None
 
 
 class MeanEstimate(NamedTuple):
@@ -418,7 +429,7 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     moves : emcee move, optional
         Passed to ``emcee.EnsembleSampler`` (default: the stretch move).
     quiet : bool, default False
-        Do not warn about short chains.
+        Do not warn about short or drifting chains (the diagnostics still record both).
 
     Returns
     -------
@@ -449,6 +460,10 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     -----
     ShortChainWarning
         When ``n_steps - burn < 50 * max(autocorr_time)``.
+    RuntimeWarning
+        When the walker-mean trace of a parameter is still drifting over the last half of the
+        kept steps (:func:`pdcheck.drift_check`); the parameters are named, and recorded in
+        ``posterior.attrs["drifting"]`` and :func:`diagnostics`.
 
     Examples
     --------
@@ -531,16 +546,41 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     tau = integrated_time(np.swapaxes(sampler.get_chain(discard=burn), 0, 1))
     ess_tau = k * (n_steps - burn) / np.maximum(tau, 1.0)
     short = bool((n_steps - burn) < MIN_TAU_MULTIPLE * float(np.max(tau)))
+    drift, drift_se, drifting = _trace_drift(sampler.get_chain(discard=burn).mean(axis=1), tau)
     attrs = {"sampler": "emcee.EnsembleSampler", "acceptance": acc, "autocorr_time": tau.tolist(),
              "ess_tau": ess_tau.tolist(), "rhat_split": split_rhat(chain).tolist(),
              "n_walkers": k, "n_steps": n_steps,
-             "burn": burn, "thin": thin, "short": int(short)}
+             "burn": burn, "thin": thin, "short": int(short), "drift": drift.tolist(),
+             "drift_stderr": drift_se.tolist(), "drifting": drifting.astype(int).tolist()}
     if short and not quiet:
         warnings.warn(f"the chain is shorter than {MIN_TAU_MULTIPLE} autocorrelation times: "
                       f"{n_steps - burn} kept steps, max tau = {float(np.max(tau)):.1f} steps; "
                       "increase `n_steps`", ShortChainWarning, stacklevel=2)
+    if drifting.any() and not quiet:
+        j = int(np.flatnonzero(drifting)[0])
+        warnings.warn(f"the chain is still drifting in parameter(s) {var_name}{np.flatnonzero(drifting).tolist()} "
+                      f"(walker mean over the {n_steps - burn} kept steps): {var_name}[{j}]'s running mean moved "
+                      f"by {drift[j]:+.3g} over the last half, more than the flag of 3 standard errors "
+                      f"({drift_se[j]:.2g}, Student-t widened); its mean and error are not to be trusted: "
+                      "increase `n_steps` or `burn`", RuntimeWarning, stacklevel=2)
     return to_idata(chain, var_name=var_name, stats=stats, attrs=attrs, log_likelihood=pointwise_ll,
                     observed=getattr(log_density, "observed", None) if pointwise else None)
+
+
+def _trace_drift(trace: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pdcheck.drift_check of each column of a (steps, d) trace (NaN and not flagged under 16 steps)."""
+    d = trace.shape[1]
+    drift, se, flags = np.full(d, np.nan), np.full(d, np.nan), np.zeros(d, dtype=bool)
+    if trace.shape[0] < MIN_DRIFT_LENGTH:
+        return drift, se, flags
+    for j in range(d):
+        if np.ptp(trace[:, j]) == 0:
+            drift[j] = se[j] = 0.0
+            continue
+        t = float(tau[j]) if np.isfinite(tau[j]) and tau[j] > 0 else None
+        r = drift_check(trace[:, j], tau=t)
+        drift[j], se[j], flags[j] = r.drift, r.drift_stderr, r.drifting
+    return drift, se, flags
 
 
 # ----------------------------------------------------------------------------- reading results
@@ -568,9 +608,12 @@ def diagnostics(idata: Any, var_name: str = "w") -> SampleDiagnostics:
     if "acceptance" not in a:
         raise ValueError("`idata` carries no diagnostics: it was not made by bayes.sample")
     x = draws(idata, var_name)
+    nan = [math.nan] * x.shape[-1]
     return SampleDiagnostics(float(a["acceptance"]), np.asarray(a["autocorr_time"], dtype=float),
                              ess(x), rhat(x), int(a["n_walkers"]), int(a["n_steps"]), int(a["burn"]),
-                             int(a["thin"]), bool(a["short"]))
+                             int(a["thin"]), bool(a["short"]), np.asarray(a.get("drift", nan), dtype=float),
+                             np.asarray(a.get("drift_stderr", nan), dtype=float),
+                             np.asarray(a.get("drifting", [0] * x.shape[-1]), dtype=bool))
 
 
 def draws(idata: Any, var_name: str = "w") -> np.ndarray:

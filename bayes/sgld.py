@@ -25,15 +25,38 @@ The sampler reads in three parts, like :func:`bayes.sample`:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable, NamedTuple, Sequence
 
 import torch
 from torch.func import vmap
 
-from pdcheck import as_torch_generator, check_bool, check_callable, check_choice, check_int, check_memory, check_positive
+from pdcheck import (MIN_DRIFT_LENGTH, as_torch_generator, check_bool, check_callable, check_choice, check_int,
+                     check_memory, check_positive, drift_check)
 from bayes.errors import SamplerDivergenceError
 
-__all__ = ["SGLDResult", "sgld"]
+__all__ = ["SGLDResult", "ChainDrift", "sgld"]
+
+
+class ChainDrift(NamedTuple):
+    """Per-chain drift of a recorded trace (see :meth:`SGLDResult.drift`).
+
+    Attributes
+    ----------
+    drift : torch.Tensor
+        Shape ``(n_chains,)``: change of the running mean of the loss over the last half.
+    drift_stderr : torch.Tensor
+        Its standard error under stationarity (batch means, von Neumann variance).
+    drifting : torch.Tensor of bool
+        Chains flagged (beyond a Student-t widened 3 standard errors).
+    n_draws : int
+        Draws per chain in the trace.
+    """
+
+    drift: torch.Tensor
+    drift_stderr: torch.Tensor
+    drifting: torch.Tensor
+    n_draws: int
 
 
 class SGLDResult(NamedTuple):
@@ -76,6 +99,57 @@ class SGLDResult(NamedTuple):
     def mean_loss(self) -> torch.Tensor:
         """Per-chain mean of the recorded loss, shape ``(n_chains,)``."""
         return self.loss.mean(dim=1)
+
+    def drift(self, *, z: float = 3.0, warn: bool = True) -> "ChainDrift":
+        """Is each chain's loss trace still drifting? (:func:`pdcheck.drift_check` per chain.)
+
+        The loss averages that estimators read from these draws (``mean_loss``, the LLC)
+        assume a stationary chain; a chain whose running mean still moves over the last half
+        of its draws has not equilibrated (step size, burn-in or chain length).
+
+        Parameters
+        ----------
+        z : float, default 3.0
+            Flag level in standard errors (Student-t widened).
+        warn : bool, default True
+            Emit a RuntimeWarning naming the drifting chains.
+
+        Returns
+        -------
+        ChainDrift
+            ``drift``, ``drift_stderr`` and ``drifting``, one per chain (NaN and not flagged
+            with fewer than 16 draws).
+
+        Examples
+        --------
+        >>> import torch
+        >>> res = sgld(lambda w: 0.5 * (w ** 2).sum(-1), torch.zeros(1, dtype=torch.float64), n_chains=4,
+        ...            n_steps=2000, burn=500, step_size=1e-3, beta=1.0, n=100, localization=0.0, seed=0,
+        ...            progress=False)
+        >>> res.drift().drifting.tolist()
+        [False, False, False, False]
+        """
+        warn = check_bool("warn", warn)
+        loss = self.loss.detach().to("cpu", torch.float64).numpy()
+        c, n = loss.shape
+        drift, se = [math.nan] * c, [math.nan] * c
+        flags = [False] * c
+        if n >= MIN_DRIFT_LENGTH:
+            for i in range(c):
+                if float(loss[i].max() - loss[i].min()) == 0.0:
+                    drift[i] = se[i] = 0.0
+                    continue
+                r = drift_check(loss[i], z=z)
+                drift[i], se[i], flags[i] = r.drift, r.drift_stderr, r.drifting
+        out = ChainDrift(torch.tensor(drift, dtype=torch.float64), torch.tensor(se, dtype=torch.float64),
+                         torch.tensor(flags), n)
+        if warn and any(flags):
+            bad = [i for i, f in enumerate(flags) if f]
+            warnings.warn(f"SGLD chain(s) {bad} of {c} still drifting: the loss of chain {bad[0]} moved by "
+                          f"{drift[bad[0]]:+.3g} over the last half of its {n} draws (standard error "
+                          f"{se[bad[0]]:.2g}); averages of these draws are not equilibrium values: lower the step "
+                          "size or run longer", RuntimeWarning, stacklevel=2)
+        return out
 
     def to_inference_data(self, *, var_name: str = "w", log_likelihood: Callable[[Any], Any] | None = None,
                           observed: Any = None) -> Any:

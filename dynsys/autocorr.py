@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.fft
 
-from pdcheck import check_array, check_choice, check_int, check_positive
+from pdcheck import MIN_DRIFT_LENGTH, check_array, check_choice, check_int, check_positive, drift_check
 from dynsys.errors import AutocorrError
 
 __all__ = ["autocorrelation", "integrated_time", "autocorr_time", "effective_sample_size",
@@ -59,6 +59,15 @@ class AutocorrTime(NamedTuple):
         Number of samples along the time axis.
     method : str
         ``"sokal"`` or ``"geyer"``.
+    drift : ndarray, optional
+        Change of each series' running mean over its last half (of the walker mean, with a
+        walkers axis): :func:`pdcheck.drift_check` with batches at least ``3 tau`` long where
+        the series allows (NaN for series shorter than 16 samples).  ``tau`` and ``stderr``
+        assume a stationary series; a drifting one's are not to be trusted.
+    drift_stderr : ndarray, optional
+        Its standard error under stationarity.
+    drifting : ndarray of bool, optional
+        Where the drift exceeds its Student-t widened 3 standard errors.
     """
 
     tau: np.ndarray
@@ -66,6 +75,9 @@ class AutocorrTime(NamedTuple):
     window: np.ndarray
     n: int
     method: str
+    drift: np.ndarray | None = None
+    drift_stderr: np.ndarray | None = None
+    drifting: np.ndarray | None = None
 
 
 class TwoTimeCorrelation(NamedTuple):
@@ -371,8 +383,8 @@ def autocorr_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,
     --------
     >>> x = np.random.default_rng(0).standard_normal(5000)
     >>> r = autocorr_time(x)
-    >>> bool(abs(r.tau - 1.0) < 4 * r.stderr)
-    True
+    >>> bool(abs(r.tau - 1.0) < 4 * r.stderr), bool(r.drifting)
+    (True, False)
     """
     check_choice("method", method, _METHODS)
     c = check_positive("c", c)
@@ -395,10 +407,13 @@ def autocorr_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,
         moved = np.moveaxis(moved, w_ax_moved, -2)
         n_walkers = moved.shape[-2]
     out_shape = moved.shape[:-2] if walkers_axis is not None else moved.shape[:-1]
-    tau, window = _estimate(moved.reshape(-1, n_walkers, n), method, c)
+    rows = moved.reshape(-1, n_walkers, n)
+    tau, window = _estimate(rows, method, c)
     stderr = tau * np.sqrt(2.0 * (2.0 * window + 1.0) / (n * n_walkers))
+    drift, drift_se, drifting = _drifts(rows.mean(axis=1), tau)
     tau = tau.reshape(out_shape)
-    result = AutocorrTime(tau, stderr.reshape(out_shape), window.reshape(out_shape), n, method)
+    result = AutocorrTime(tau, stderr.reshape(out_shape), window.reshape(out_shape), n, method,
+                          drift.reshape(out_shape), drift_se.reshape(out_shape), drifting.reshape(out_shape))
     flag = tol * tau > n
     bad = ~(tau > 0)  # strongly anti-correlated series, or a window that never closed
     if np.any(bad):
@@ -415,6 +430,19 @@ def autocorr_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,
             raise AutocorrError(msg, tau=tau)
         warnings.warn(msg, RuntimeWarning, stacklevel=3)
     return result
+
+
+def _drifts(series: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """drift_check per row, with batches at least 3 tau long where the row allows (>= 8 batches)."""
+    m, n = series.shape
+    drift, se = np.full(m, np.nan), np.full(m, np.nan)
+    flags = np.zeros(m, dtype=bool)
+    if n < MIN_DRIFT_LENGTH:
+        return drift, se, flags
+    for i in range(m):
+        r = drift_check(series[i], tau=float(tau[i]) if np.isfinite(tau[i]) and tau[i] > 0 else None)
+        drift[i], se[i], flags[i] = r.drift, r.drift_stderr, r.drifting
+    return drift, se, flags
 
 
 def integrated_time(x: Any, *, axis: int = 0, walkers_axis: int | None = None,

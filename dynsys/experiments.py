@@ -453,8 +453,13 @@ class PathDepResult:
     def plot(self, metric: str = "d_w", *, fit: bool = False, logy: bool = False) -> Any:
         """Figure of `metric` against epochs: one thin line per copy, the mean per eps.
 
-        With ``fit=True`` the best growth laws of each eps's mean curve in the first epoch
-        (dotted) and after it (dashed) are drawn and named in the legend (:meth:`fit_phases`).
+        The y label defines the metric (``d_w`` is the Euclidean (l2) distance between a
+        perturbed copy's weights and the baseline's at the same step, over every weight and
+        bias).  With ``fit=True``, note 000's two phases are drawn on each eps's mean curve: an
+        exponential ``a exp(r t)`` fitted over the first epoch (dotted) and a linear ``a + b t``
+        after it (dashed), t in steps, with their parameters in the legend, and the breakpoint
+        (the end of the first epoch) as a vertical line; the AIC-best law of each phase
+        (:meth:`fit_phases`) is named too.
         """
         import matplotlib
 
@@ -462,40 +467,62 @@ class PathDepResult:
         from matplotlib.figure import Figure
 
         values = self[metric]
-        fig = Figure(figsize=(6.4, 4.2))
+        fig = Figure(figsize=(7.0, 4.6))
         ax = fig.add_subplot(1, 1, 1)
         x = self.epochs
         levels = sorted(set(self.eps[1:].tolist()))
         colors = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.9, max(len(levels), 1)))
+        split = float(self.steps_per_epoch)
+        drew_break = False
         for color, e in zip(colors, levels):
             rows = np.flatnonzero(self.eps == e)
             rows = rows[rows > 0]
             for r in rows:
                 ax.plot(x, values[r], color=color, lw=0.5, alpha=0.4)
             mean = values[rows].mean(axis=0)
-            label = f"eps = {e:g}"
-            if fit:
-                try:
-                    early, late = self.fit_phases(metric)[float(e)]
-                    for g, style in ((early, ":"), (late, "--")):
-                        lo, hi = g.window
-                        sel = (self.steps >= lo) & (self.steps <= hi)
-                        ax.plot(x[sel], g.laws[g.best].predict(self.steps[sel]), style,
-                                color="crimson", lw=1.2)
-                    label += f" (fit: {early.best} then {late.best})"
-                except (ValueError, RuntimeError):
-                    pass
-            ax.plot(x, mean, color=color, lw=2, label=label)
+            ax.plot(x, mean, color=color, lw=2, label=f"eps = {e:g}: mean over {len(rows)} copies")
+            if not fit:
+                continue
+            try:
+                early_best, late_best = self.fit_phases(metric)[float(e)]
+                early = fit_growth(self.steps, mean, window=(0, split), laws=["exponential"]).laws["exponential"]
+                late = fit_growth(self.steps, mean, window=(split, float(self.steps[-1])),
+                                  laws=["linear"]).laws["linear"]
+            except (ValueError, RuntimeError):
+                continue
+            for law, (lo, hi), style, phase, best in ((early, (0, split), ":", "epoch < 1", early_best.best),
+                                                      (late, (split, float(self.steps[-1])), "--", "epoch > 1",
+                                                       late_best.best)):
+                sel = (self.steps >= lo) & (self.steps <= hi)
+                ax.plot(x[sel], law.predict(self.steps[sel]), style, color="crimson", lw=1.2,
+                        label=f"  fit {phase}: {law.formula()} (AIC-best: {best})")
+            if not drew_break:
+                ax.axvline(1.0, color="0.4", ls="-.", lw=0.8, label="breakpoint: end of epoch 1")
+                drew_break = True
         if metric.startswith("train") or metric.startswith("test"):
             ax.plot(x, values[0], color="k", lw=1.5, label="baseline")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.set_title(f"{metric}: perturbation of {self.kind}")
+        ax.set_xlabel("epoch" + (" (fits: t in steps)" if fit else ""))
+        ax.set_ylabel(_METRIC_LABELS.get(metric, metric), fontsize=8)
+        ax.set_title(f"{metric}: perturbation of {self.kind}" + (
+            f"\n{metric} = {_METRIC_DEFS[metric]}" if metric in _METRIC_DEFS else ""), fontsize=9)
         if logy:
             ax.set_yscale("log")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
         fig.tight_layout()
         return fig
+
+
+#: Axis labels that say what a metric is (d_w and its variants are l2 distances of weights).
+_METRIC_DEFS = {
+    "d_w": "||w_copy(t) - w_baseline(t)||_2 over all weights and biases",
+    "d_w_rel": "||w_copy(t) - w_baseline(t)||_2 / ||w_baseline(0)||_2",
+    "d_w_perm": "||P w_copy(t) - w_baseline(t)||_2 after aligning hidden units (permutation P)",
+}
+_METRIC_LABELS = {
+    "d_w": "d_w: l2 distance of weights to the baseline",
+    "d_w_rel": "d_w_rel: l2 distance / |w_baseline(0)|",
+    "d_w_perm": "d_w_perm: l2 distance after alignment",
+}
 
 
 #: Largest `n_interp` (points on each interpolation segment) of :func:`run_experiment`.

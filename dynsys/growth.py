@@ -57,6 +57,23 @@ class GrowthLaw(NamedTuple):
         """The law evaluated at `t`."""
         return _LAW_FUNCS[self.name](np.asarray(t, dtype=float), *self.params)
 
+    def formula(self, var: str = "t") -> str:
+        """The fitted law with its parameters, e.g. ``'0.1 exp(0.012 t)'`` (for legends).
+
+        Examples
+        --------
+        >>> GrowthLaw("linear", (1.0, 0.25), (0.0, 0.0), 0.0, 0.0, 0.0).formula()
+        '1 + 0.25 t'
+        """
+        p = self.params
+        if self.name == "exponential":
+            return f"{p[0]:.3g} exp({p[1]:.3g} {var})"
+        if self.name == "linear":
+            return f"{p[0]:.3g} + {p[1]:.3g} {var}"
+        if self.name == "sqrt":
+            return f"{p[0]:.3g} + {p[1]:.3g} sqrt({var})"
+        return f"{p[0]:.3g} + {p[1]:.3g} {var}^{p[2]:.3g}"
+
 
 class GrowthFit(NamedTuple):
     """Growth laws fitted to one divergence curve.

@@ -27,13 +27,56 @@ import numpy as np
 from pdcheck import as_generator, check_array, check_int
 from dynsys.errors import DivergenceError
 
-__all__ = ["LyapunovResult", "lyapunov_spectrum", "kaplan_yorke_dimension", "ReplicateResult",
+__all__ = ["LyapunovResult", "Convergence", "lyapunov_spectrum", "kaplan_yorke_dimension", "ReplicateResult",
            "lyapunov_replicates", "paired_difference"]
 
 
 #: A running estimate is flagged as drifting when its two halves differ by more than this
 #: many standard errors of the difference (see :attr:`LyapunovResult.drifting`).
 DRIFT_Z = 3.0
+
+
+class Convergence(NamedTuple):
+    """Whether a run's running estimates settled over its last half (``.convergence`` of a result).
+
+    Attributes
+    ----------
+    converged : bool
+        No exponent is still drifting.
+    drifting : ndarray of bool
+        Per exponent: the running estimate moved over the last half by more than ``DRIFT_Z``
+        standard errors of that move.
+    n_drifting : int
+        How many.
+    message : str
+        ``"converged: ..."`` or ``"NOT converged: 8 exponents still drifting over the last half"``.
+    """
+
+    converged: bool
+    drifting: np.ndarray
+    n_drifting: int
+    message: str
+
+
+def _convergence(drifting: np.ndarray, n_steps: int) -> Convergence:
+    flags = np.asarray(drifting, dtype=bool)
+    k = int(flags.sum())
+    total = flags.size
+    if k:
+        which = "exponent" if k == 1 else "exponents"
+        msg = (f"NOT converged: {k} {which} (of {total}) still drifting over the last half of the run "
+               f"({n_steps} steps)")
+    else:
+        msg = f"converged: no exponent drifts over the last half of the run ({n_steps} steps, {total} exponents)"
+    return Convergence(not k, flags, k, msg)
+
+
+def _shade_last_half(ax: Any, start: float, end: float, conv: Convergence) -> None:
+    """Shade the last half of the run: green if converged, red if some exponent still drifts."""
+    color = "tab:green" if conv.converged else "tab:red"
+    label = ("last half: converged" if conv.converged
+             else f"last half: {conv.n_drifting} exponent{'s' if conv.n_drifting > 1 else ''} still drifting")
+    ax.axvspan(start, end, color=color, alpha=0.08, lw=0, label=label)
 
 
 class LyapunovResult(NamedTuple):
@@ -112,6 +155,11 @@ class LyapunovResult(NamedTuple):
         floor = 1e-12 * (1.0 + np.abs(np.where(np.isfinite(self.exponents), self.exponents, 0.0)))
         with np.errstate(invalid="ignore"):
             return np.abs(self.drift) > DRIFT_Z * self.drift_stderr + floor
+
+    @property
+    def convergence(self) -> Convergence:
+        """Did the running estimates settle over the last half? (All members of a batch pooled.)"""
+        return _convergence(self.drifting.ravel(), self.n_steps)
 
     def member(self, i: int) -> "LyapunovResult":
         """The unbatched result of batch member `i`."""
@@ -252,11 +300,12 @@ class LyapunovResult(NamedTuple):
                           label=f"λ{j + 1} per window" if j == 0 else None)
             if j < len(refs) and np.isfinite(refs[j]):
                 ax.axhline(refs[j], ls="--", lw=0.9, color=c, label=f"reference λ{j + 1} = {refs[j]:.5g}")
+        if len(time) and self.drift is not None:
+            _shade_last_half(ax, max(self.n_steps / 2, 1) * self.dt, self.n_steps * self.dt, self.convergence)
         ax.set_xscale("log")
         ax.set_xlabel("time" if self.dt != 1.0 else "steps")
         ax.set_ylabel("running exponent estimate")
-        if title:
-            ax.set_title(title)
+        ax.set_title((f"{title}\n" if title else "") + self.convergence.message, fontsize=8)
         if n_lines <= 10:
             ax.legend(fontsize=7)
         fig.tight_layout()
@@ -919,6 +968,11 @@ class ReplicateResult(NamedTuple):
         """True where the replicate-averaged running estimate still moves (``|drift| > DRIFT_Z se``)."""
         return LyapunovResult.drifting.fget(self)  # same rule as a single run
 
+    @property
+    def convergence(self) -> Convergence:
+        """Did the replicate-averaged running estimates settle over the last half of the run?"""
+        return _convergence(self.drifting, self.n_steps)
+
     def plot(self, *, ax: Any = None, reference: Any = None, title: str | None = None,
              max_lines: int = 8) -> Any:
         """Finite-time exponents per window (mean ± 2 replicate s.e.) against the window's end.
@@ -956,10 +1010,12 @@ class ReplicateResult(NamedTuple):
                        alpha=0.12)
             if j < len(refs) and np.isfinite(refs[j]):
                 ax.axhline(refs[j], ls="--", lw=0.9, color=c, label=f"reference λ{j + 1} = {refs[j]:.5g}")
+        if self.drift is not None:
+            _shade_last_half(ax, self.n_steps / 2 * self.dt, self.n_steps * self.dt, self.convergence)
         ax.set_xlabel("end of window (time)" if self.dt != 1.0 else "end of window (steps)")
         ax.set_ylabel("finite-time exponent per window")
         ax.set_title((f"{title}\n" if title else "") + f"mean ± 2 s.e. over {self.n_replicates} replicates; "
-                     "bands: whole run ± 2 s.e.", fontsize=9)
+                     f"bands: whole run ± 2 s.e.\n{self.convergence.message}", fontsize=8)
         ax.legend(fontsize=7)
         fig.tight_layout()
         return fig

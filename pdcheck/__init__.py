@@ -2,16 +2,20 @@
 
 Every check names the argument, shows the value and says what is allowed, and
 raises before any work is done.  This is the one module the libraries share; it
-imports nothing first-party and only numpy (torch lazily, for generators), so the
+imports nothing first-party and only numpy (torch lazily, for generators; scipy lazily, for
+the drift check's t quantile), so the
 libraries stay independent of each other and of the application package.
 
 - scalars, choices, arrays, callables: :func:`check_real`, :func:`check_positive`,
-  :func:`check_int`, :func:`check_choice`, :func:`check_array`, :func:`check_callable`;
+  :func:`check_int`, :func:`check_int_sequence`, :func:`check_choice`, :func:`check_array`,
+  :func:`check_callable`;
 - sizes: :func:`check_memory` refuses a request whose memory estimate exceeds
   :func:`memory_limit` (the machine's memory, or ``PATHDEP_MAX_MEMORY``) before anything
   is allocated; :func:`check_work` does the same for a documented bound on the work;
 - output paths: :func:`check_output_path` (pdcheck/_paths.py);
 - randomness: :func:`as_generator`, :func:`as_torch_generator`;
+- running estimates: :func:`drift_check` (pdcheck/_drift.py) flags a trace whose running mean
+  still moves over its last half by more than its standard error allows;
 - errors: :class:`NumericalError`, the base of every library's named domain error
   (they carry the partial result; the command line reports them in one line, exit 1).
 """
@@ -24,12 +28,13 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from pdcheck._drift import MIN_DRIFT_LENGTH, DriftCheck, drift_check
 from pdcheck._memory import check_memory, check_work, format_bytes, memory_limit
 from pdcheck._paths import check_output_path
 
-__all__ = ["check_real", "check_positive", "check_int", "check_choice", "check_bool", "check_array", "check_callable",
+__all__ = ["check_real", "check_positive", "check_int", "check_int_sequence", "check_choice", "check_bool", "check_array", "check_callable",
            "check_float_dtype", "as_generator", "as_torch_generator", "check_memory", "check_work", "format_bytes", "memory_limit",
-           "check_output_path", "NumericalError"]
+           "check_output_path", "NumericalError", "drift_check", "DriftCheck", "MIN_DRIFT_LENGTH"]
 
 
 class NumericalError(Exception):
@@ -85,6 +90,74 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
     if high is not None and v > high:
         raise ValueError(f"`{name}` must be <= {high}, got {v}")
     return v
+
+
+def check_int_sequence(name: str, value: Any, *, min: int | None = None, max: int | None = None,
+                       min_len: int = 0, max_len: int | None = None) -> list[int]:
+    """A list of integers (layer widths, shapes) from any finite sequence of integers.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error messages.
+    value : sequence of int
+        A list, tuple, range or 1-D integer array. Strings, mappings, sets, bools,
+        floats (even whole ones) and nested sequences are refused.
+    min, max : int, optional
+        Bounds on every entry (inclusive).
+    min_len, max_len : int
+        Bounds on the number of entries.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    TypeError
+        If `value` is not a sequence of integers; the message names `name` and the
+        offending entry.
+    ValueError
+        If an entry or the length is out of bounds.
+
+    Examples
+    --------
+    >>> check_int_sequence("widths", (3, np.int64(2), 4), min=1)
+    [3, 2, 4]
+    >>> check_int_sequence("widths", [3, 0, 4], min=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `widths` must have every entry >= 1, got 0 at position 1 of [3, 0, 4]
+    >>> check_int_sequence("widths", 5)
+    Traceback (most recent call last):
+    ...
+    TypeError: `widths` must be a sequence of integers (a list or tuple), got int 5
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "iu":
+            raise TypeError(f"`{name}` must be a sequence of integers (a list or tuple), got array of dtype "
+                            f"{value.dtype} and shape {value.shape}")
+        items = value.tolist()
+    elif isinstance(value, (list, tuple, range)):
+        items = list(value)
+    else:
+        raise TypeError(f"`{name}` must be a sequence of integers (a list or tuple), got "
+                        f"{type(value).__name__} {_fmt(value)}")
+    for i, v in enumerate(items):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise TypeError(f"`{name}` must be a sequence of integers, got {type(v).__name__} {_fmt(v)} at "
+                            f"position {i} of {_fmt(value)}")
+    items = [int(v) for v in items]
+    if len(items) < min_len:
+        raise ValueError(f"`{name}` must have at least {min_len} entries, got {len(items)}: {_fmt(items)}")
+    if max_len is not None and len(items) > max_len:
+        raise ValueError(f"`{name}` must have at most {max_len} entries, got {len(items)}")
+    for i, v in enumerate(items):
+        if min is not None and v < min:
+            raise ValueError(f"`{name}` must have every entry >= {min}, got {v} at position {i} of {_fmt(items)}")
+        if max is not None and v > max:
+            raise ValueError(f"`{name}` must have every entry <= {max}, got {v} at position {i} of {_fmt(items)}")
+    return items
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:

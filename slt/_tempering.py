@@ -17,6 +17,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import torch
 
+from pdcheck import check_memory
 from slt.errors import EstimatorDivergenceError
 
 
@@ -86,6 +87,8 @@ def run_ladder(potential: Callable, w_star: torch.Tensor, temps: np.ndarray, *, 
         step_init = 0.5 / (np.asarray(temps, dtype=float) + gamma + 1.0)
     log_eps = torch.log(torch.as_tensor(step_init, dtype=dtype)).reshape(T, 1)
     n_rec = n_steps - burn
+    check_memory(f"a tempered ladder of {T} temperatures x {C} chains x {n_rec} recorded steps "
+                 f"(`n_steps` = {n_steps}, `burn` = {burn})", w_star.element_size() * T * C * (n_rec + 8 * d))
     energy = torch.empty((T, C, n_rec), dtype=dtype)
     acc_count = torch.zeros(T, dtype=dtype)
     swap_acc = torch.zeros(max(T - 1, 0), dtype=dtype)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
-from pdcheck import check_choice, check_int, check_positive, check_work
+from pdcheck import check_choice, check_int, check_int_sequence, check_positive, check_work
 from slt.errors import NonDegeneracyError
 
 __all__ = ["RLCT", "HessianRankBound", "rlct_normal_crossing", "rlct_newton", "rlct_reduced_rank",
@@ -248,13 +248,7 @@ def rlct_deep_linear(widths: Sequence[int], r: int) -> RLCT:
     >>> rlct_deep_linear([5, 3, 5], 1)[:2] == rlct_reduced_rank(5, 5, 3, 1)[:2]
     True
     """
-    try:
-        seq = list(widths)
-    except TypeError:
-        raise TypeError(f"`widths` must be a sequence of positive integers, got {widths!r}") from None
-    ws = [check_int("widths", w, low=1) for w in seq]
-    if len(ws) < 2:
-        raise ValueError(f"`widths` must have at least 2 entries (input and output), got {list(widths)!r}")
+    ws = check_int_sequence("widths", widths, min=1, min_len=2)
     r = check_int("r", r, low=0)
     if r > min(ws):
         raise ValueError(f"`r` must be <= min(widths) = {min(ws)}, got {r}")

@@ -744,26 +744,8 @@ def _ti_run(seed: int, n_betas: int, n_steps: int):
 
 def _ti_figure(m, res):
     def figure():
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(5.5, 3.8))
-        ax = fig.subplots()
-        pos = res.betas > 0
-        grid = np.geomspace(res.betas[pos].min(), 1.0, 400)
-        ax.plot(grid, m.mean_energy(grid), "k-", lw=1, label="exact E_beta[n L_n]")
-        ax.errorbar(res.betas[pos], res.mean_energy[pos], yerr=2 * res.mean_energy_se[pos], fmt="o", ms=3,
-                    label="sampled (±2 MCSE)")
-        if not np.all(pos):
-            ax.axhline(float(res.mean_energy[~pos][0]), color="tab:blue", ls=":", lw=0.8,
-                       label=f"beta = 0 rung: {float(res.mean_energy[~pos][0]):.4g}")
-        ax.set_xscale("log")
-        ax.set_xlabel("beta (log scale)")
-        ax.set_ylabel("E_beta[n L_n]")
-        ax.set_title(f"TI log Z(1) = {res.log_z:.4f} ± {res.stderr:.2g}; exact log Z(1) = {m.log_evidence(1.0):.4f}",
-                     fontsize=9)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        return fig
+        # the library's figure: log beta axis, the beta = 0 rung as a dotted line, exact curve and log Z
+        return res.plot(m.mean_energy, exact_log_z=float(m.log_evidence(1.0)))
     return figure
 
 

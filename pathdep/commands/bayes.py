@@ -42,6 +42,7 @@ def _posterior(args: argparse.Namespace) -> int:
           f"{'exact var':>10} {'sampled':>10} {'z':>6} {'E[nL] exact':>12} {'sampled':>10} {'z':>6} "
           f"{'accept':>6} {'tau':>6}")
     worst = 0.0
+    drifting: list = []
     for b in args.betas:
         idata = sample(m.density(b), np.zeros(m.dim), args.steps, seed=args.seed, progress=not args.no_progress,
                        quiet=True)
@@ -56,8 +57,13 @@ def _posterior(args: argparse.Namespace) -> int:
             worst = max(worst, abs(zm), abs(zv), abs(ze))
             print(f"{b:>6g} {j:>5d} {post.mean[j]:>11.5f} {mu.mean:>10.5f} {mu.stderr:>8.5f} {zm:>6.2f} "
                   f"{post.cov[j, j]:>10.5f} {va.mean:>10.5f} {zv:>6.2f} {m.mean_energy(b):>12.4f} "
-                  f"{e.mean:>10.4f} {ze:>6.2f} {dg.acceptance:>6.3f} {dg.autocorr_time[j]:>6.1f}")
+                  f"{e.mean:>10.4f} {ze:>6.2f} {dg.acceptance:>6.3f} {dg.autocorr_time[j]:>6.1f}"
+                  + ("  STILL DRIFTING" if dg.drifting[j] else ""))
+            drifting.extend([(b, j, dg.drift[j], dg.drift_stderr[j])] if dg.drifting[j] else [])
     print(f"max |z| = {worst:.2f} ({'within' if worst < 4 else 'OUTSIDE'} 4 Monte Carlo standard errors)")
+    for b, j, d, se in drifting:
+        print(f"STILL DRIFTING: beta = {b:g}, coordinate {j}: the walker mean moved by {d:+.3g} over the last half "
+              f"of the kept steps (s.e. {se:.2g}); its mean and error are not equilibrium values: raise --steps")
     return 0
 
 
@@ -85,7 +91,7 @@ def _evidence(args: argparse.Namespace) -> int:
     if args.out:
         from pathdep._cli_support import save_figure
 
-        print(f"figure: {save_figure(res.plot(exact=m.mean_energy), args.out, dpi=100)}")
+        print(f"figure: {save_figure(res.plot(exact=m.mean_energy, exact_log_z=exact), args.out, dpi=100)}")
     return 0
 
 

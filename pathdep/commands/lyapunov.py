@@ -187,14 +187,17 @@ def _run(args: argparse.Namespace) -> int:
             line += "  STILL DRIFTING"
         print(line)
     print(f"sum = {float(np.sum(res.exponents)):.8g}")
+    conv = res.convergence
+    print(conv.message)
     if drifting.any():
         print(f"warning: the running estimate of exponent(s) {[int(j) + 1 for j in np.nonzero(drifting)[0]]} still "
               "drifts (its change over the last half exceeds 3 standard errors): the exponent depends on the "
-              "window of the run; see the finite-time exponents per window below")
+              "window of the run; report the finite-time exponents per window below")
     if args.system in OPTIMIZERS or drifting.any():
         edges = res.window_edges
         cols = min(len(res.exponents), 4)
-        print(f"finite-time exponents per window of {'training ' if args.system in OPTIMIZERS else ''}(steps):")
+        print(f"finite-time exponents per window of {'training ' if args.system in OPTIMIZERS else ''}(steps)"
+              + (f", mean over {replicates} replicates" if rep is not None else "") + ":")
         for w in range(len(edges) - 1):
             vals = "  ".join(f"{res.windows[w, j]:>11.4g}" for j in range(cols))
             print(f"  [{edges[w]:>7}, {edges[w + 1]:>7})  {vals}")

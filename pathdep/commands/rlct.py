@@ -68,6 +68,26 @@ def _print_model_estimate(est, exact: float | None, label: str, seconds: float) 
               + ", ".join(f"{g:.4g}" for g in dg.curve))
         print("            health: " + ("passed (R-hat, drift, acceptance, fit range)" if dg.converged
                                          else "FAILED: " + "; ".join(dg.warnings)))
+    elif dg.method == "llc":
+        line = _trace_drift_line(est.trace)
+        if line:
+            print("            " + line)
+
+
+def _trace_drift_line(trace) -> str:
+    """The llc trace's drift: the chain-mean trace checked by pdcheck.drift_check, and chains flagged."""
+    import numpy as np
+
+    from pdcheck import MIN_DRIFT_LENGTH, drift_check
+
+    tr = np.atleast_2d(np.asarray(trace, dtype=float))
+    if tr.shape[1] < MIN_DRIFT_LENGTH or not np.all(np.isfinite(tr)):
+        return ""
+    flags = [drift_check(row).drifting for row in tr if np.ptp(row) > 0]
+    pooled = drift_check(tr.mean(axis=0)) if np.ptp(tr.mean(axis=0)) > 0 else None
+    head = f"trace drift (chain mean): {pooled.describe()}" if pooled is not None else "trace drift: constant trace"
+    return f"{head}; {sum(flags)} of {len(tr)} chains flagged" + (
+        " -- STILL DRIFTING: λ̂ is not an equilibrium value" if pooled is not None and pooled.drifting else "")
 
 
 def _estimate_model(model, data, loss_fn, *, n: int, methods, seed: int, progress: bool, quick: bool,
@@ -215,6 +235,10 @@ def _estimate_toy(toy, methods, args: argparse.Namespace, label: str = "") -> No
             extra += f"; exact finite-temperature target {est.diagnostics.exact_target:.4f}"
         print(f"{method:<10s}  λ̂ = {est.value:.4f} ± {est.stderr:.4f} ({rel:+.1f} %){extra}  "
               f"[{label}{time.perf_counter() - t0:.1f} s]")
+        if est.diagnostics.method == "llc":
+            line = _trace_drift_line(est.trace)
+            if line:
+                print("            " + line)
 
 
 def register(subparsers) -> None:

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from pdcheck import as_generator, check_choice, check_int, check_positive, check_real
+from pdcheck import as_generator, check_choice, check_int, check_int_sequence, check_positive, check_real
 from slt.exact import RLCT, rlct_deep_linear
 
 __all__ = ["DLN", "deep_linear_network", "random_deep_linear_network", "DLN_BUCKETS"]
@@ -171,20 +171,14 @@ def deep_linear_network(widths: Sequence[int], rank: int, *, n: int = 10_000, no
     >>> int(torch.linalg.matrix_rank(net.model[1].weight))                  # every layer has rank r
     2
     """
-    try:
-        ws = [check_int("widths", w, low=1) for w in list(widths)]
-    except TypeError as exc:
-        if "must be an integer" in str(exc):
-            raise
-        raise TypeError(f"`widths` must be a sequence of positive integers, got {widths!r}") from None
-    if len(ws) < 2:
-        raise ValueError(f"`widths` must have at least 2 entries (input and output), got {ws}")
+    ws = check_int_sequence("widths", widths, min=1, min_len=2)
     r = check_int("rank", rank, low=1, high=min(ws))
     n = check_int("n", n, low=1)
     n_params = sum(a * b for a, b in zip(ws[:-1], ws[1:]))
     if n_params > 10 ** 9 or n * (ws[0] + ws[-1]) > 2 ** 28:
-        raise ValueError(f"deep_linear_network: {n_params} parameters and n = {n} points of {ws[0]} + {ws[-1]} "
-                         f"numbers exceed the limits (10^9 parameters, 2^28 data numbers = 2 GiB in float64)")
+        raise ValueError(f"deep_linear_network: `widths` = {ws} ({n_params} parameters) and `n` = {n} points of "
+                         f"{ws[0]} + {ws[-1]} numbers exceed the limits (10^9 parameters, 2^28 data numbers = 2 GiB "
+                         "in float64)")
     noise = check_positive("noise", noise, allow_zero=True)
     inputs = check_choice("inputs", inputs, ("uniform", "normal"))
     if not isinstance(singular_values, (tuple, list)) or len(singular_values) != 2:

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from pdcheck import as_generator, check_int, check_positive
+from pdcheck import as_generator, check_int, check_int_sequence, check_memory, check_positive
 from slt.exact import RLCT, rlct_deep_linear, rlct_newton, rlct_normal_crossing, rlct_reduced_rank
 
 __all__ = ["Toy", "normal_crossing", "polynomial", "regular", "reduced_rank", "deep_linear"]
@@ -116,8 +116,10 @@ def polynomial(expr: Any, variables: Sequence[Any], *, prior_exponents: Sequence
     >>> toy.exact.value
     3/4
     """
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"`name` must be a string or None, got {type(name).__name__} {name!r:.60}")
+    exact = rlct_newton(expr, variables, prior_exponents=prior_exponents)  # checks `expr` and `variables`
     variables = list(variables)
-    exact = rlct_newton(expr, variables, prior_exponents=prior_exponents)
     poly = sp.Poly(sp.expand(expr), *variables)
     terms = [(float(c), [int(e) for e in mon]) for mon, c in poly.terms()]
     coefs = torch.tensor([c for c, _ in terms], dtype=F64)
@@ -188,9 +190,11 @@ def deep_linear(widths: Sequence[int], r: int, *, seed: Any = 0, scale: float = 
     >>> float(toy.potential(toy.w_star))
     0.0
     """
-    widths = [check_int("widths", x, low=1) for x in widths]
-    if len(widths) < 2:
-        raise ValueError(f"`widths` must have at least 2 entries (input, output), got {widths}")
+    widths = check_int_sequence("widths", widths, min=1, min_len=2)
+    d = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    # w*, the truth C and a batch of 64 points with their layer products (the samplers' working set)
+    check_memory(f"deep_linear(widths={widths}) with {d} parameters",
+                 8 * 64 * (2 * d + len(widths) * max(widths) ** 2 + widths[0] * widths[-1]))
     r = check_int("r", r, low=0, high=min(widths))
     scale = check_positive("scale", scale)
     exact = rlct_deep_linear(widths, r)

@@ -106,7 +106,9 @@ def test_diagnostics_and_arviz_interop():
 
 
 def test_short_chain_warns():
-    with pytest.warns(ShortChainWarning, match="shorter than 50 autocorrelation times"):
+    # 45 kept steps from a point start: too short, and the ensemble mean is still moving (both named)
+    with pytest.warns(ShortChainWarning, match="shorter than 50 autocorrelation times"), \
+            pytest.warns(RuntimeWarning, match=r"still drifting in parameter\(s\) w\[0\]"):
         sample(NM.density(1.0), [0.0], 60, seed=0, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -236,3 +238,28 @@ def test_sample_reports_split_rhat():
     x = draws(idata)[:, :, 0]
     assert r[0] == pytest.approx(float(np.asarray(az.rhat(x, method="split"))), rel=1e-10)
     assert r[0] < 1.1          # the conventional threshold, on a run of ~100 autocorrelation times
+
+
+# ------------------------------------------------------------------ drift (issue 13, item 10)
+def test_drift_is_recorded_and_a_drifting_chain_warns_naming_the_parameter():
+    from bayes.sample import diagnostics
+
+    import emcee
+
+    m = LinearRegressionModel.simulate(30, 2, sigma=0.8, prior_std=1.0, seed=0)
+    # w[1] starts 3 units off and timid stretch moves (a = 1.05) relax it over the whole run: a smooth drift
+    start = m.posterior(1.0).mean + np.array([0.0, 3.0]) + 0.3 * np.random.default_rng(1).standard_normal((32, 2))
+    with pytest.warns(RuntimeWarning, match=r"still drifting in parameter\(s\) w\[1\]"), \
+            pytest.warns(ShortChainWarning):
+        idata = sample(m.density(1.0), start, 1000, burn=0, seed=0, progress=False,
+                       moves=emcee.moves.StretchMove(a=1.05))
+    dg = diagnostics(idata)
+    assert dg.drifting.tolist() == [False, True] and dg.drift[1] < 0
+    assert abs(dg.drift[1]) > 3 * dg.drift_stderr[1]
+    # stationary control: the same model started on the posterior, long enough
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        calm = sample(m.density(1.0), m.posterior(1.0).mean, 3000, seed=0, progress=False, quiet=False)
+    dg = diagnostics(calm)
+    assert not dg.drifting.any() and np.all(np.isfinite(dg.drift_stderr))
+    assert idata.posterior.attrs["drifting"] == [0, 1]

@@ -200,3 +200,19 @@ def test_mala_with_minibatch_and_bad_params_raise():
     with pytest.raises(TypeError, match="`params`"):
         sgld(loss, np.zeros(1), (y,), n_chains=1, n_steps=2, step_size=0.1, beta=1.0, n=50,
              progress=False)
+
+
+# ------------------------------------------------------------------ drift (issue 13, item 10)
+def test_sgld_drift_flags_a_chain_still_relaxing_and_names_it():
+    from bayes import ChainDrift
+
+    loss = lambda w: 0.5 * (w ** 2).sum(-1)  # noqa: E731
+    start = torch.tensor([[0.0], [30.0]], dtype=torch.float64)   # chain 1 starts far out; tiny steps, no burn-in
+    res = sgld(loss, start, n_chains=2, n_steps=3000, burn=500, step_size=[1e-2, 1e-5], beta=1.0, n=10, localization=0.0, seed=0,
+               progress=False)
+    with pytest.warns(RuntimeWarning, match=r"SGLD chain\(s\) \[1\] of 2 still drifting"):
+        d = res.drift()
+    assert isinstance(d, ChainDrift) and d.drifting.tolist() == [False, True] and d.drift[1] < 0
+    calm = sgld(loss, torch.zeros(1, dtype=torch.float64), n_chains=3, n_steps=4000, burn=1000, step_size=1e-2,
+                beta=1.0, n=10, localization=0.0, seed=1, progress=False)
+    assert not calm.drift(warn=False).drifting.any()

@@ -237,3 +237,27 @@ def test_ar1_accuracy_long(phi):
         res = autocorr_time(x, method=method)
         se = float(np.std(res.tau, ddof=1)) / np.sqrt(200)
         assert abs(float(np.mean(res.tau)) - tau) < 4 * se + 1e-3 * tau
+
+
+# ------------------------------------------------------------------ drift (issue 13, item 10)
+def test_autocorr_time_flags_a_drifting_series_and_not_a_stationary_one():
+    from dynsys import ar1_series, autocorr_time
+
+    x = ar1_series(0.5, 20_000, n_series=2, seed=4)      # time along axis 0, two series
+    x = np.asarray(x).reshape(20_000, -1)
+    calm = autocorr_time(x)
+    assert calm.drift.shape == calm.tau.shape == (2,) and not calm.drifting.any()
+    ramp = x + np.linspace(0.0, 1.2, 20_000)[:, None] * np.array([0.0, 1.0])  # second series trends by 1 sd
+    r = autocorr_time(ramp, quiet=True)
+    assert list(r.drifting) == [False, True]
+    assert abs(r.drift[1]) > r.drift_stderr[1] * 3
+
+
+def test_autocorr_time_drift_uses_the_walker_mean():
+    from dynsys import autocorr_time
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4000, 8))                     # time x walkers
+    r = autocorr_time(x, walkers_axis=1)
+    assert np.ndim(r.drift) == 0 and not bool(r.drifting)
+    assert float(r.drift_stderr) < 0.05                    # the mean of 8 walkers is 8x less noisy

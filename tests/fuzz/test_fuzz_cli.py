@@ -22,8 +22,6 @@ from hypothesis import strategies as st
 from pathdep.cli import main
 from tests.fuzz._harness import FUZZ_EXAMPLES, FUZZ_MEMORY, Hang, address_space_cap, time_budget
 
-OWNER_11 = "issue 11 (pathdep rlct)"
-
 # subcommand: (baseline argv with {out} for a fresh output location, options whose value is fuzzed, owner)
 COMMANDS = {
     "list": (["list", "puzzles.kempner"], [], None),

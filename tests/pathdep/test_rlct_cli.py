@@ -80,3 +80,22 @@ def test_model_bad_files(tmp_path, capsys):
     (tmp_path / "junk.pt").write_bytes(b"not a pickle")
     assert main(["rlct", "model", "--model", str(tmp_path / "junk.pt"), "--data", dpath]) == 2
     assert "torch.save" in capsys.readouterr().err
+
+
+def test_llc_prints_a_trace_drift_line(capsys):
+    assert main(["rlct", "normal-crossing", "--k", "1", "--methods", "llc", "--quick", "--seed", "0",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    line = [ln for ln in out.splitlines() if "trace drift (chain mean)" in ln][0]
+    assert "no drift detected" in line and "of 8 chains flagged" in line
+
+
+def test_trace_drift_line_flags_a_trending_trace():
+    from pathdep.commands.rlct import _trace_drift_line
+
+    rng = np.random.default_rng(0)
+    calm = rng.standard_normal((4, 2000))
+    assert "no drift detected" in _trace_drift_line(calm)
+    line = _trace_drift_line(calm + np.linspace(0, 1, 2000))
+    assert "STILL DRIFTING" in line and "4 of 4 chains flagged" in line
+    assert _trace_drift_line(calm[:, :10]) == ""

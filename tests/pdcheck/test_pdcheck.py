@@ -150,3 +150,50 @@ def test_check_bool():
     for bad in (1, "yes", None, np.array([True])):
         with pytest.raises(TypeError, match="`progress` must be True or False"):
             check_bool("progress", bad)
+
+
+# --------------------------------------------------------------------------- integer sequences
+@given(st.lists(st.integers(1, 10 ** 6), max_size=8), st.sampled_from([list, tuple, np.array]))
+def test_check_int_sequence_returns_the_entries_as_ints(items, kind):
+    value = kind(items) if kind is not np.array else np.array(items, dtype=np.int64)
+    out = pdcheck.check_int_sequence("widths", value, min=1)
+    assert out == items and all(type(v) is int for v in out)
+
+
+@given(st.lists(st.integers(-5, 5), min_size=1, max_size=6))
+def test_check_int_sequence_names_the_first_entry_out_of_bounds(items):
+    bad = [i for i, v in enumerate(items) if v < 1]
+    if not bad:
+        assert pdcheck.check_int_sequence("widths", items, min=1) == items
+        return
+    with pytest.raises(ValueError, match=rf"`widths` must have every entry >= 1, got {items[bad[0]]} at position "
+                                         rf"{bad[0]} of"):
+        pdcheck.check_int_sequence("widths", items, min=1)
+
+
+@pytest.mark.parametrize("bad", [None, 3, "123", b"12", {1: 2}, {1, 2}, [1, 2.0], [1, True], [[1], [2]],
+                                 np.array([1.0, 2.0]), np.ones((2, 2), dtype=int), [1, None], [1, 1j]])
+def test_check_int_sequence_refuses_non_integer_sequences_by_name(bad):
+    with pytest.raises(TypeError, match="`widths` must be a sequence of integers"):
+        pdcheck.check_int_sequence("widths", bad)
+
+
+def test_check_int_sequence_length_and_upper_bounds():
+    with pytest.raises(ValueError, match="`widths` must have at least 2 entries, got 1"):
+        pdcheck.check_int_sequence("widths", [3], min_len=2)
+    with pytest.raises(ValueError, match="`widths` must have at most 2 entries, got 3"):
+        pdcheck.check_int_sequence("widths", [3, 3, 3], max_len=2)
+    with pytest.raises(ValueError, match="every entry <= 4, got 5 at position 1"):
+        pdcheck.check_int_sequence("widths", [3, 5], max=4)
+
+
+@pytest.mark.parametrize("fn", ["slt.rlct_deep_linear", "slt.models.deep_linear", "slt.models.deep_linear_network"])
+@pytest.mark.parametrize("bad, err", [(None, TypeError), ([2, 0, 2], ValueError), ([2], ValueError),
+                                      ([2, 2.0, 2], TypeError)])
+def test_deep_linear_widths_go_through_check_int_sequence(fn, bad, err):
+    import importlib
+
+    mod, name = fn.rsplit(".", 1)
+    f = getattr(importlib.import_module(mod), name)
+    with pytest.raises(err, match="`widths`"):
+        f(bad, 1)

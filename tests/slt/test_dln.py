@@ -67,7 +67,7 @@ def test_random_family_hits_its_bucket(size):
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(widths=[3], rank=1), "at least 2 entries"),
-    (dict(widths=[3, 0, 3], rank=1), "`widths` must be >= 1"),
+    (dict(widths=[3, 0, 3], rank=1), "`widths` must have every entry >= 1"),
     (dict(widths=[3, 2, 3], rank=0), "`rank` must be >= 1"),
     (dict(widths=[3, 2, 3], rank=3), "`rank` must be <= 2"),
     (dict(widths=[3, 2, 3], rank=1, noise=-1.0), "`noise`"),
@@ -84,7 +84,7 @@ def test_bad_input_is_refused_with_the_argument_named(kwargs, match):
 def test_bad_types_are_refused():
     with pytest.raises(TypeError, match="`widths`"):
         deep_linear_network(None, 1)
-    with pytest.raises(TypeError, match="`widths` must be an integer"):
+    with pytest.raises(TypeError, match="`widths` must be a sequence of integers, got float 2.5 at position 1"):
         deep_linear_network([3, 2.5, 3], 1)
     with pytest.raises(TypeError, match="`dtype`"):
         deep_linear_network([3, 2, 3], 1, dtype=torch.int64)

@@ -51,8 +51,8 @@ def test_llc_target_normal_crossing_against_1d_integral():
 def test_llc_target_invariant_under_permutation_and_translation(a, b, shift):
     K1 = lambda w: w[..., 0] ** (2 * a) * w[..., 1] ** (2 * b)  # noqa: E731
     K2 = lambda w: (w[..., 1] - shift) ** (2 * a) * (w[..., 0] - shift) ** (2 * b)  # noqa: E731
-    v1 = llc_target(K1, [0.0, 0.0], 100.0, n_grid=250)
-    v2 = llc_target(K2, [shift, shift], 100.0, n_grid=250)
+    v1 = llc_target(K1, [0.0, 0.0], 100.0, n_grid=260)
+    v2 = llc_target(K2, [shift, shift], 100.0, n_grid=260)
     assert v1 == pytest.approx(v2, rel=1e-6)
     assert 0 < v1 < 1.0  # below the regular value d/2
 
@@ -286,3 +286,51 @@ def test_cli_rlct_bad_input_exits_2(capsys):
     assert main(["rlct", "rrr", "--M", "2", "--N", "2", "--H", "3", "--r", "3"]) == 2
     assert "`r`" in capsys.readouterr().err
     assert main(["rlct", "normal-crossing", "--k", "1", "2", "--h", "0"]) == 2
+
+
+# ------------------------------------------------------------------ llc_target's input checks (issue 13)
+def _k2(w):
+    return (w ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(n_grid=None), TypeError, "`n_grid` must be an integer"),
+    (dict(n_grid=1.5), TypeError, "`n_grid` must be an integer"),
+    (dict(n_grid=1), ValueError, "`n_grid` must be >= 2"),
+    (dict(n_grid=50), ValueError, r"`n_grid` = 50 is too coarse for `localization` = 1: .* use n_grid >= 252"),
+    (dict(n_grid=10 ** 9), ValueError, "would need .* of memory"),
+    (dict(prior=3.0), TypeError, "`prior` must be callable or None"),
+    (dict(prior=lambda w: torch.zeros(2)), ValueError, r"`prior` must return a finite log density of shape \(1,\)"),
+    (dict(prior=lambda w: torch.full(w.shape[:-1], float("nan"))), ValueError, "`prior` must return a finite"),
+    (dict(prior=lambda w: torch.zeros(w.shape[0], 1) if w.shape[0] > 1 else torch.zeros(1)), ValueError,
+     "`prior` must return one log density per point"),
+    (dict(w_star=None), TypeError, "`w_star` must be array-like"),
+    (dict(w_star=[float("nan"), 0.0]), ValueError, "`w_star` must be finite"),
+    (dict(w_star=[0.0, 0.0, 0.0]), ValueError, "d <= 2"),
+    (dict(w_star=[[0.0], [0.0]]), ValueError, "`w_star` must have ndim"),
+    (dict(w_star=[1j, 0.0]), TypeError, "`w_star` must be real"),
+    (dict(localization=1e20), ValueError, "`localization` must be <= 1e16"),
+])
+def test_llc_target_refuses_bad_input_by_name(kwargs, err, match):
+    args = dict(potential=_k2, w_star=[0.0, 0.0], t=10.0) | kwargs
+    with pytest.raises(err, match=match):
+        llc_target(**args)
+
+
+def test_llc_target_w_star_of_the_wrong_length_names_it():
+    with pytest.raises(ValueError, match="check the length of `w_star`"):
+        llc_target(lambda w: w[..., 0] ** 2 + w[..., 1] ** 2, [0.0], 10.0)
+
+
+def test_llc_target_grid_rule_is_the_accuracy_rule():
+    # at the smallest accepted grid the quadrature already agrees with a grid 5x finer to 1e-8
+    from slt.estimate import _min_grid
+
+    K = lambda w: w[..., 0] ** 2 * w[..., 1] ** 4  # noqa: E731
+    for gamma in (1e-6, 1.0, 100.0):
+        n = _min_grid(gamma)
+        coarse = llc_target(K, [0.0, 0.0], 1000.0, localization=gamma, n_grid=n)
+        fine = llc_target(K, [0.0, 0.0], 1000.0, localization=gamma, n_grid=5 * n)
+        assert coarse == pytest.approx(fine, rel=1e-8)
+        with pytest.raises(ValueError, match="too coarse"):
+            llc_target(K, [0.0, 0.0], 1000.0, localization=gamma, n_grid=n - 1)

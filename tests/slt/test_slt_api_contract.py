@@ -162,7 +162,7 @@ def test_hessian_rank_bound_away_from_origin():
     (rlct_reduced_rank, (2, 2, 2, True), TypeError, "`r` must be an integer"),
     (rlct_reduced_rank, (2, 3, 4, 3), ValueError, r"`r` must be <= min\(M, N, H\) = 2, got 3"),
     (rlct_deep_linear, (5, 1), TypeError, "`widths` must be a sequence"),
-    (rlct_deep_linear, ([2, 0, 2], 0), ValueError, "`widths` must be >= 1"),
+    (rlct_deep_linear, ([2, 0, 2], 0), ValueError, "`widths` must have every entry >= 1"),
     (rlct_normal_crossing, (3,), TypeError, "`k` must be a sequence"),
     (rlct_normal_crossing, ([1, -1],), ValueError, "`k` must be non-negative"),
     (rlct_normal_crossing, ([1], [1, 2]), ValueError, "`h` must have 1 entries"),

@@ -160,20 +160,25 @@ def _growth_figure(ctx: Context):
         for ax, lr in zip(axes, LRS):
             r = r0[("init", lr)]
             x = r.steps / r.steps_per_epoch
+            spe = r.steps_per_epoch
             for e in EPS:
                 curve = r.mean_curve("d_w")[e] / e
                 ax.plot(x[1:], curve[1:], color=colors[e], lw=2, label=f"eps = {e:g}: d_w / eps")
-                g = fit_growth(r.steps, curve, window=(r.steps_per_epoch, float(r.steps[-1])), laws=["power"])
-                sel = r.steps >= r.steps_per_epoch
-                ax.plot(x[sel], g.laws["power"].predict(r.steps[sel]), "--", color="k", lw=0.9)
-                ax.annotate(f"p = {g.laws['power'].params[2]:.2f}", (x[-1], curve[-1]), fontsize=7,
-                            color=colors[e], xytext=(-40, 4), textcoords="offset points")
-            ax.axvline(1.0, color="grey", ls=":", lw=0.8)
+                early = fit_growth(r.steps, curve, window=(0, spe), laws=["exponential"]).laws["exponential"]
+                sel = (r.steps > 0) & (r.steps <= spe)
+                ax.plot(x[sel], early.predict(r.steps[sel]), ":", color=colors[e], lw=1.2,
+                        label=f"  epoch < 1: {early.formula()}")
+                g = fit_growth(r.steps, curve, window=(spe, float(r.steps[-1])), laws=["power"])
+                sel = r.steps >= spe
+                ax.plot(x[sel], g.laws["power"].predict(r.steps[sel]), "--", color=colors[e], lw=1.0,
+                        label=f"  epoch > 1: {g.laws['power'].formula()}")
+            ax.axvline(1.0, color="grey", ls="-.", lw=0.8, label="breakpoint: end of epoch 1")
             ax.set_xscale("log")
-            ax.set_xlabel("epoch (log scale; dotted: end of the first epoch)")
+            ax.set_xlabel("epoch (log scale); fits: t in steps")
             ax.set_title(f"SGD lr = {lr:g}", fontsize=9)
-        axes[0].set_ylabel("d_w(t) / eps")
-        axes[0].legend(fontsize=7, title="dashed: fitted a + b t^p after epoch 1", title_fontsize=7)
+            ax.legend(fontsize=6, title="dotted: exponential fit before the breakpoint; dashed: a + b t^p after "
+                      "(p = 1: linear)", title_fontsize=6)
+        axes[0].set_ylabel("d_w(t) / eps  (d_w: l2 distance of all weights to the baseline)", fontsize=8)
         fig.suptitle("d_w(t) = ||w_copy(t) - w_baseline(t)||_2 over all 7510 weights and biases "
                      f"(digits 64-100-10, identical batches, seed {_seeds(ctx, 'a')[0]})", fontsize=9)
         fig.tight_layout()

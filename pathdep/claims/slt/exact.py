@@ -301,27 +301,55 @@ def _rank_bound_kernel(ctx: Context, *, per_dim: float = 0.25) -> Verdict:
 
 
 def _rank_bound_figure(names, dec, expect, lam_drop):
+    """Grouped bars; a measured zero is a dot on the axis labelled "0", a missing value a hatched "n/a" bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
+    def num(v):
+        return math.nan if v is None else float(v)
+
+    series = [([num(v) for v in vals], lab) for vals, lab in
+              [(expect, "note: ¼ dim G"), (dec, "Bushnaq bound decrease"), (lam_drop, "true λ decrease")]]
+    finite = [v for vals, _ in series for v in vals if math.isfinite(v)]
+    top = max(finite + [1.0]) * 1.25
     fig = Figure(figsize=(7.5, 3.4))
     ax = fig.add_subplot(1, 1, 1)
     x = np.arange(len(names))
-    for i, (vals, lab) in enumerate([(expect, "note: ¼ dim G"), (dec, "Bushnaq bound decrease"),
-                                     (lam_drop, "true λ decrease")]):
-        bars = ax.bar(x + (i - 1) * 0.27, vals, width=0.27, label=lab)
-        for rect, v in zip(bars, vals):   # label every bar, so a zero is told apart from a missing bar
-            ax.annotate(f"{v:g}", (rect.get_x() + rect.get_width() / 2, v), ha="center", va="bottom",
-                        fontsize=7, xytext=(0, 2), textcoords="offset points")
-            if v == 0:
-                ax.plot([rect.get_x(), rect.get_x() + rect.get_width()], [0, 0], color=rect.get_facecolor(), lw=3)
+    any_zero = any_missing = False
+    for i, (vals, lab) in enumerate(series):
+        xs = x + (i - 1) * 0.27
+        heights = [v if math.isfinite(v) else 0.0 for v in vals]
+        bars = ax.bar(xs, heights, width=0.27, label=lab)
+        color = bars.patches[0].get_facecolor() if bars.patches else None
+        for rect, xi, v in zip(bars, xs, vals):
+            if not math.isfinite(v):      # missing: a hatched outline with "n/a", not an empty slot
+                any_missing = True
+                ax.bar(xi, 0.12 * top, width=0.27, fill=False, hatch="///", edgecolor="0.4", lw=0.6)
+                ax.annotate("n/a", (xi, 0.12 * top), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                            textcoords="offset points")
+                continue
+            if v == 0:                    # a measured zero: a dot on the axis and its label
+                any_zero = True
+                ax.plot([xi], [0.0], "o", color=color, ms=5, clip_on=False, zorder=3)
+            ax.annotate(f"{v:g}", (xi, v), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                        textcoords="offset points")
     ax.set_xticks(x, [n.replace(", ", "\n") for n in names], fontsize=7)
     ax.set_ylabel("decrease from d/2")
-    ax.set_ylim(0, max(max(expect), max(dec), max(lam_drop)) * 1.25)
-    ax.legend(fontsize=7)
-    ax.set_title("G-symmetric exponential family: what the symmetry removes (0 = measured zero)", fontsize=9)
+    ax.set_ylim(0, top)
+    handles, labels = ax.get_legend_handles_labels()
+    if any_zero:
+        handles.append(Line2D([], [], marker="o", ls="", color="0.3", ms=5))
+        labels.append("dot + 0: a measured zero")
+    if any_missing:
+        handles.append(Patch(fill=False, hatch="///", edgecolor="0.4"))
+        labels.append("hatched n/a: no value")
+    ax.legend(handles, labels, fontsize=7)
+    ax.set_title("G-symmetric exponential family: what the symmetry removes (a dot at 0 is a measured zero)",
+                 fontsize=9)
     fig.tight_layout()
     return fig
 
