@@ -55,11 +55,12 @@ def models(sizes=SIZES, seeds: int = 4) -> list[Any]:
 def ours(net) -> dict[str, Any]:
     from slt import RLCTConvergenceWarning, estimate_rlct_model
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RLCTConvergenceWarning)
         est = estimate_rlct_model(net.model, net.data, net.loss_fn, n=net.n, seed=0, progress=False)
     return dict(value=est.value, stderr=est.stderr, seconds=time.perf_counter() - t0,
+                cpu_seconds=time.process_time() - c0,
                 converged=est.diagnostics.converged, warnings=est.diagnostics.warnings,
                 top=float(est.diagnostics.curve[-1]), t_top=float(est.diagnostics.temps[-1]))
 
@@ -101,12 +102,11 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         lam = r["exact"]
         dev = r.get("dev")
-        dev_txt = ("NaN" if dev is not None and not math.isfinite(dev["value"]) else
+        dev_txt = (_nan_text(dev) if dev is not None and not math.isfinite(dev["value"]) else
                    f"{dev['value']:.4g}" if dev else "—")
         dev_err = (f"{100 * (dev['value'] / lam - 1):+.1f} %" if dev and math.isfinite(dev["value"]) else "—")
-        dev_s = f"{dev['seconds']:.0f}" if dev else "—"
-        lines.append(f"| {r['name']} | {r['d']} | {lam:g} ({r['m']}) | {r['ours']['value']:.4g} ± "
-                     f"{r['ours']['stderr']:.2g} | {100 * (r['ours']['value'] / lam - 1):+.1f} % | "
+        dev_s = f"{dev['seconds']:.0f}" if dev and math.isfinite(dev.get("seconds", math.nan)) else "—"
+        lines.append(f"| {r['name']} | {r['d']} | {lam:g} ({r['m']}) | {_with_se(r['ours']['value'], r['ours']['stderr'])} | {100 * (r['ours']['value'] / lam - 1):+.1f} % | "
                      f"{'pass' if r['ours']['converged'] else 'WARN'} | {r['ours']['seconds']:.0f} | {dev_txt} | "
                      f"{dev_err} | {dev_s} |")
     errs = np.array([abs(r["ours"]["value"] / r["exact"] - 1) for r in rows])
@@ -124,10 +124,26 @@ def table(rows: list[dict[str, Any]]) -> str:
     for size in SIZES:
         sel = [r for r in rows if r.get("bucket") == size]
         if sel:
+            dev_times = [r["dev"]["seconds"] for r in sel if r.get("dev") and math.isfinite(r["dev"]["seconds"])]
             summary.append(f"bucket {size}: max time ours {max(r['ours']['seconds'] for r in sel):.0f} s" +
-                           (f", devinterp {max(r['dev']['seconds'] for r in sel if r.get('dev')):.0f} s"
-                            if any(r.get("dev") for r in sel) else ""))
+                           (f", devinterp {max(dev_times):.0f} s (runs that returned a number)" if dev_times else ""))
     return "\n".join(lines) + "\n\n" + "  \n".join(summary) + "\n"
+
+
+def _with_se(value: float, se: float) -> str:
+    """``value ± se`` with the value to the second significant digit of its standard error."""
+    if not (math.isfinite(se) and se > 0):
+        return f"{value:.4g} ± {se:.2g}"
+    decimals = max(0, 1 - math.floor(math.log10(se)))
+    return f"{value:.{decimals}f} ± {se:.2g}"
+
+
+def _nan_text(dev: dict[str, Any]) -> str:
+    """'NaN' with the draw at which devinterp stopped, when its error says so."""
+    import re
+
+    m = re.search(r"draw (\d+)", dev.get("error", ""))
+    return f"NaN (draw {m.group(1)})" if m else "NaN"
 
 
 def bucket_of(d: int) -> str:
@@ -149,10 +165,12 @@ def accuracy_rows(sizes=SIZES, seeds: int = 4, with_devinterp: bool = True, verb
         if with_ours:
             r["ours"] = ours(net)
         if with_devinterp:
+            t0 = time.perf_counter()
             try:
                 r["dev"] = devinterp(net)
             except Exception as exc:  # noqa: BLE001 - a failing peer is a row, not a crash
-                r["dev"] = dict(value=float("nan"), seconds=float("nan"), error=f"{type(exc).__name__}: {exc}")
+                r["dev"] = dict(value=float("nan"), seconds=time.perf_counter() - t0,
+                                error=f"{type(exc).__name__}: {exc}")
         if verbose:
             print(net.name, net.dim, r["exact"], {k: (round(v, 4) if isinstance(v, float) else v)
                                                   for k, v in r.get("ours", {}).items() if k != "warnings"},
