@@ -392,15 +392,17 @@ def llc_target(potential: Callable, w_star: Any, t: float, *, localization: floa
 
 
 def _check_log_prior(prior: Callable, w_star: torch.Tensor) -> None:
-    """A batched log prior, finite with shape (1,) at `w_star` (shape (1, d))."""
+    """A batched log prior with shape (1,) at `w_star` (shape (1, d)): finite, or −∞ where the prior
+    vanishes (Watanabe's priors |w|^h of the normal crossings vanish at w* = 0); NaN and +∞ are refused."""
     try:
         with torch.no_grad():
             lp0 = prior(w_star.unsqueeze(0))
     except (RuntimeError, ValueError, IndexError, TypeError) as exc:
         raise ValueError(f"`prior` cannot be evaluated at `w_star`: {type(exc).__name__}: {exc}") from None
-    if not isinstance(lp0, torch.Tensor) or lp0.shape != (1,) or not bool(torch.isfinite(lp0).all()):
-        raise ValueError(f"`prior` must return a finite log density of shape (1,) at `w_star` (shape (1, d)), "
-                         f"got {lp0!r:.80}")
+    if (not isinstance(lp0, torch.Tensor) or lp0.shape != (1,) or bool(torch.isnan(lp0).any())
+            or bool((lp0 == math.inf).any())):
+        raise ValueError(f"`prior` must return a log density of shape (1,) at `w_star` (shape (1, d)), finite or "
+                         f"-inf where the prior vanishes (not NaN or +inf), got {lp0!r:.80}")
 
 
 # --------------------------------------------------------------------------- the fits
