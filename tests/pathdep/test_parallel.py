@@ -158,3 +158,31 @@ def test_pin_threads_sets_one_torch_thread_and_the_blas_variables(monkeypatch):
         assert all(os.environ[k] == "1" for k in THREAD_ENV)
     finally:
         torch.set_num_threads(old)
+
+
+def test_claims_are_submitted_longest_first_by_the_packaged_hints(monkeypatch, tmp_path):
+    """Only the order of work follows the hints: unknown claims first, then longest first; the
+    hints file round-trips from two verify reports; a missing file means registration order."""
+    claims = runner.load_builtin().select(["puzzles"])
+    ids = [c.id for c in claims]
+    assert len(ids) >= 3
+    monkeypatch.setattr(runner, "duration_hints", lambda full: {ids[0]: 1.0, ids[1]: 30.0} if full else {})
+    order = [c.id for c in runner.submission_order(claims, full=True)]
+    assert sorted(order) == sorted(ids)
+    assert order[-2:] == [ids[1], ids[0]] and order[:-2] == ids[2:]
+    assert [c.id for c in runner.submission_order(claims, full=False)] == ids
+    monkeypatch.undo()
+    for mode in ("quick", "full"):
+        (tmp_path / f"{mode}.json").write_text(json.dumps({"claims": [{"id": i, "seconds": k + 0.5}
+                                                                        for k, i in enumerate(ids)]}))
+    out = runner.write_duration_hints(str(tmp_path / "quick.json"), str(tmp_path / "full.json"),
+                                      str(tmp_path / "hints.json"))
+    data = json.loads(Path(out).read_text())
+    assert data["quick"][ids[-1]] == len(ids) - 0.5 and set(data["full"]) == set(ids)
+
+
+def test_packaged_hints_cover_the_builtin_claims():
+    hints = runner.duration_hints(full=False)
+    ids = {c.id for c in runner.load_builtin().select(None)}
+    assert hints and set(hints) <= ids | set(hints)
+    assert len(ids - set(hints)) <= 0.1 * len(ids), sorted(ids - set(hints))[:5]
