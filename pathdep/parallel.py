@@ -73,8 +73,7 @@ THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THRE
 
 #: Modules a local cluster's fork server imports once, before it forks the workers.
 PRELOAD = ("distributed", "numpy", "scipy", "torch", "torch._dynamo", "sklearn.datasets", "dynsys", "bayes", "slt",
-           "puzzles", "pathdep.sweeps",
-           "pathdep.runner")
+           "puzzles", "pathdep.sweeps", "pathdep.runner")
 
 
 def _start_method() -> dict[str, str]:
