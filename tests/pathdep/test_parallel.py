@@ -186,3 +186,24 @@ def test_packaged_hints_cover_the_builtin_claims():
     ids = {c.id for c in runner.load_builtin().select(None)}
     assert hints and set(hints) <= ids | set(hints)
     assert len(ids - set(hints)) <= 0.1 * len(ids), sorted(ids - set(hints))[:5]
+
+
+def test_claims_sharing_a_memoised_computation_run_as_one_group(monkeypatch):
+    """work_groups partitions the claims; claims reading one @cached run share a group (in
+    registration order), others stay apart; groups come longest first by the hints."""
+    claims = runner.load_builtin().select(["dynsys.lyapunov", "puzzles.kempner"])
+    groups = runner.work_groups(claims, full=True)
+    ids = [c.id for g in groups for c in g]
+    assert sorted(ids) == sorted(c.id for c in claims) and len(ids) == len(set(ids))
+    where = {c.id: k for k, g in enumerate(groups) for c in g}
+    # the Hénon run is read by three claims, the batched Lorenz run by two (one through a figure closure)
+    assert where["dynsys.lyapunov.kaplan_yorke"] == where["dynsys.lyapunov.henon_sprott"]
+    assert where["dynsys.lyapunov.lorenz63_volume"] == where["dynsys.lyapunov.lorenz63_sprott"]
+    assert where["dynsys.lyapunov.logistic_ln2"] != where["dynsys.lyapunov.henon_sprott"]
+    order = [c.id for c in claims]
+    for g in groups:
+        assert [c.id for c in g] == sorted((c.id for c in g), key=order.index)
+    # the order of the groups follows the hints: make a one-claim group the longest
+    solo = next(g[0].id for g in groups if len(g) == 1)
+    monkeypatch.setattr(runner, "duration_hints", lambda full: {c.id: (1e6 if c.id == solo else 1.0) for c in claims})
+    assert runner.work_groups(claims, full=True)[0][0].id == solo

@@ -86,14 +86,24 @@ def _lorenz_single(seed: int, n: int):
                  "Lyapunov exponents sum to -(sigma + 1 + beta) = -13.6667 at (10, 28, 8/3).",
        source="E. N. Lorenz, J. Atmos. Sci. 20 (1963) 130-141 (the divergence of the vector field); "
               f"{BENETTIN}",
-       method="RK4 (dt = 0.01) for the state and the variational equation, QR every step, T = 30 "
-              "(1e4 with --full); the sum against the divergence to 2e-4 (RK4's volume error)",
+       method="RK4 (dt = 0.01) for the state and the variational equation; the same batched run of 64 "
+              "independent trajectories as dynsys.lyapunov.lorenz63_sprott (random starts ~10 around (0, 0, 25), "
+              "a 2000-step transient each, QR every 5 steps, which leaves the sum of log-stretches unchanged): "
+              "T = 60 each (T = 500 with --full); every trajectory's sum against the divergence to 2e-4 (RK4's "
+              "volume error at dt = 0.01 is ~1e-4)",
        counterfactual={"rate": "sigma + beta"}, counterfactual_text="the exponents sum to -(sigma + beta)")
 def _lorenz_volume(ctx: Context, *, rate: str = "sigma + 1 + beta") -> Verdict:
-    s, r = _lorenz_single(ctx.seed, ctx.pick(3000, 1_000_000))
+    from dynsys import Lorenz63
+
+    s = Lorenz63(dt=0.01)
+    r = _lorenz_replicates(ctx.seed, 64, ctx.pick(6000, 50_000))
+    sums = r.per_replicate.sum(axis=1)
     want = s.divergence if rate == "sigma + 1 + beta" else -(s.sigma + s.beta)
-    return compare(r.sum, want, atol=2e-4,
-                   evidence=f"T = {r.n_steps * r.dt:g}; exponents {np.round(r.exponents, 4).tolist()}.")
+    worst = int(np.argmax(np.abs(sums - want)))
+    return compare(float(sums[worst]), want, atol=2e-4,
+                   evidence=f"{len(sums)} trajectories of T = {r.n_steps * r.dt:g}: sums {sums.mean():.6f} on "
+                            f"average (range {sums.min():.6f} .. {sums.max():.6f}); the one farthest from "
+                            f"{want:.6f} is compared; exponents {np.round(r.exponents, 4).tolist()}.")
 
 
 @cached
