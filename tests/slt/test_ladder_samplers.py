@@ -155,3 +155,34 @@ def test_gibbs_moves_are_all_accepted_at_the_top_of_the_automatic_ladder():
                              n_chains=2, n_sweeps=30, burn=10, engine="kgibbs",
                              gen=torch.Generator().manual_seed(0), progress=False)
     assert run.acceptance.min() > 0.95, run.acceptance
+
+
+def test_unit_wise_proposals_are_exact_gibbs_moves_when_the_conditional_is_gaussian():
+    # a LeakyReLU of slope 1 is the identity but parses as a nonlinear layer, so layer 0 gets the
+    # unit-wise Gauss–Newton proposal; with one hidden unit its block is the exact conditional
+    # precision up to the output layer's fluctuation (the precision is frozen at its burn-in mean),
+    # so at a minimum almost every move is accepted when t is large and the damping stays small
+    import torch.nn.functional as F
+
+    from slt._kgibbs import run_kgibbs
+    from slt._mlp import parse_mlp
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 6, generator=gen, dtype=F64)
+    y = x @ torch.randn(6, 3, generator=gen, dtype=F64) + 0.1 * torch.randn(200, 3, generator=gen, dtype=F64)
+    net = torch.nn.Sequential(torch.nn.Linear(6, 1), torch.nn.LeakyReLU(1.0), torch.nn.Linear(1, 3)).to(F64)
+    opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
+                            line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(net(x), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    w = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    run = run_kgibbs(parse_mlp(net), net, w, x, y, "mse", np.array([1e2, 1e4]), n_chains=2, n_sweeps=40, burn=20,
+                     gamma=1e-3 / tensor_scales(net, w) ** 2, gen=torch.Generator().manual_seed(1))
+    assert run.acceptance[0, 0] > 0.6 and run.acceptance[1, 0] > 0.95, run.acceptance
+    assert run.tuning[:, 0].max() < 0.1, run.tuning

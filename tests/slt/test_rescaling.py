@@ -65,19 +65,25 @@ def test_the_gibbs_kernel_commutes_with_the_rescaling(digits_mlp, alpha):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
-    "open (issue 11): the chains do not equilibrate on this ReLU MLP in 100-600 sweeps (R-hat ~1.4), so round-off "
-    "differences between the rescaled copies grow into chain-level differences: 0.4 % with 1 torch thread, 2.5 % "
-    "at alpha = 10 with 2 pytest workers (2026-12-02); with the default 600 sweeps 63.07 at alpha = 1 and 60.10 at "
-    "alpha = 10 (4.7 %, split R-hat up to 1.48 at t = 1588, 2026-12-03); the kernel itself commutes with the "
-    "rescaling (test above)"))
+    "open (issue 11): with unit-wise Gauss-Newton proposals, the ladder from n beta_max upwards and 3000 sweeps "
+    "(2026-12-03) the same seed gives the same estimate at every alpha (101.5079560 at alpha = 1 and 10) and "
+    "seeds 1-4 at alpha = 1e-2, 1e-1, 10, 1e2 give 100.3 +- 1.6, 102.1 +- 1.2, 101.7 +- 1.2, 104.0 +- 7.8 against "
+    "101.5 +- 1.3 (ratios 0.988-1.024, all within 1 reported s.e.; alpha = 1e2 misses 2 % by 0.4 %); split R-hat "
+    "1.1-1.5 on every run: activation patterns diffuse across walls over ~1e3 sweeps, so the health checks fail "
+    "and a 2 % agreement of independent runs needs longer chains"))
 def test_lambda_hat_is_invariant_within_2_percent(digits_mlp):
+    # independent seeds per alpha (seed = index): the agreement must come from precision, not from
+    # the kernel's equivariance reproducing the same chains; and it must be within the reported errors
     net, data = digits_mlp
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        vals = {a: estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=0, progress=False,
-                                       n_sweeps=100).value for a in (1.0, 1e-2, 1e-1, 1e1, 1e2)}
-    for a, v in vals.items():
-        assert abs(v / vals[1.0] - 1) <= 0.02, vals
+    ests = {}
+    for i, a in enumerate((1.0, 1e-2, 1e-1, 1e1, 1e2)):
+        ests[a] = estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=i,
+                                      progress=False)
+    ref = ests[1.0]
+    for a, e in ests.items():
+        assert e.diagnostics.converged, (a, e.diagnostics.warnings)
+        assert abs(e.value - ref.value) <= 4 * math.hypot(e.stderr, ref.stderr), (a, e.value, e.stderr)
+        assert abs(e.value / ref.value - 1) <= 0.02, {k: (v.value, v.stderr) for k, v in ests.items()}
 
 
 def test_negative_control_the_isotropic_llc_is_not_invariant(digits_mlp):
