@@ -481,28 +481,13 @@ def estimate_ladder(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, lo
     m, value = fit.multiplicity, fit.value
     # jackknife over chain-blocks (delete one (chain, block) unit, refit with the chosen m)
     blocks = np.stack([s[2] for s in stats])                     # (T, U)
-    U = blocks.shape[1]
-    reps = []
-    for u in range(U):
-        keep = np.arange(U) != u
-        try:
-            reps.append(fit_ladder(temps, blocks[:, keep].mean(1), se, m_opt).value)
-        except RuntimeError:
-            reps.append(float("nan"))
-    reps = np.asarray(reps)
+    reps = _delete_one_refits(temps, blocks, se, m_opt)
     jack = _jackknife_se(reps)
-    # whole chains too: when the traces are correlated over more than a block (R̂ > 1), the blocks of
-    # one chain are not independent and only the spread between chains shows it
-    chain_means = y_t.mean(axis=2)                               # (T, C)
-    chain_reps = []
-    for c in range(C):
-        keep = np.arange(C) != c
-        try:
-            chain_reps.append(fit_ladder(temps, chain_means[:, keep].mean(1), se, m_opt).value)
-        except RuntimeError:
-            chain_reps.append(float("nan"))
-    both = [v for v in (jack, _jackknife_se(np.asarray(chain_reps))) if math.isfinite(v)]
     if not exact_gibbs:
+        # whole chains too: when the traces are correlated over more than a block (R̂ > 1), the blocks
+        # of one chain are not independent and only the spread between chains shows it
+        chain_se = _jackknife_se(_delete_one_refits(temps, y_t.mean(axis=2), se, m_opt))
+        both = [v for v in (jack, chain_se) if math.isfinite(v)]
         jack = max(both) if both else float("nan")
     stderr = math.sqrt(jack ** 2 + fit.spread ** 2)
     notes = _health(run, temps, g, se, rhat, drift, value)
@@ -528,6 +513,19 @@ def _jackknife_se(reps: np.ndarray) -> float:
     if len(ok) < 2:
         return float("nan")
     return float(math.sqrt((len(ok) - 1) / len(ok) * np.sum((ok - ok.mean()) ** 2)))
+
+
+def _delete_one_refits(temps: np.ndarray, units: np.ndarray, se: np.ndarray, m_opt: int | None) -> np.ndarray:
+    """λ̂ refitted with each unit (column of the (T, U) unit means) left out; NaN where no form fits."""
+    U = units.shape[1]
+    reps = []
+    for u in range(U):
+        keep = np.arange(U) != u
+        try:
+            reps.append(fit_ladder(temps, units[:, keep].mean(1), se, m_opt).value)
+        except RuntimeError:
+            reps.append(float("nan"))
+    return np.asarray(reps)
 
 
 def _health(run: SamplerRun, temps: np.ndarray, g: np.ndarray, se: np.ndarray, rhat: np.ndarray,
