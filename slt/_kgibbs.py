@@ -152,14 +152,11 @@ class _RowEval(NamedTuple):
 #: the unit-wise Gauss–Newton proposal; above it, the Kronecker-factored one.
 ROWWISE_MAX_COST = 2e8
 
-#: Weight of the walls (the unit-wise blocks at slope 1) in the unit-wise proposal precision.
-WALL_WEIGHT = 1.0
-
 
 def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
                kind: str, temps: np.ndarray, *, n_chains: int, n_sweeps: int, burn: int,
                gamma: torch.Tensor, gen: torch.Generator, init: torch.Tensor | None = None,
-               target: float = 0.5, row_blocks: bool = True, progress: bool = False, desc: str = "ladder",
+               target: float = 0.5, progress: bool = False, desc: str = "ladder",
                callback: Callable[[int], None] | None = None) -> SamplerRun:
     """Run the sampler; see the module docstring.
 
@@ -315,15 +312,14 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     def rowwise_ok(l: int) -> bool:
         lay = spec.layers[l]
         p = lay.in_features + int(lay.has_bias)
-        return row_blocks and lay.out_features * n * p * p <= ROWWISE_MAX_COST
+        return lay.out_features * n * p * p <= ROWWISE_MAX_COST
 
-    def row_precision(l: int, tt: torch.Tensor, delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cholesky factor of ``P_j = t (1 + δ) (B̄_j + w M̄_j) + γ̄`` (w = WALL_WEIGHT) and ``Σ_j log det P_j / 2``."""
+    def row_precision(l: int, tt: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
+        """Cholesky factor of ``P_j = t (1 + δ) (B̄_j + M̄_j) + γ̄`` (blocks and walls averaged over the burn-in)."""
         B, M = row_avg[l]
         eye = torch.eye(B.shape[-1], dtype=dtype, device=device)
-        prec = tt.unsqueeze(-1) * (1.0 + delta.unsqueeze(-1)) * (B + WALL_WEIGHT * M)
-        chol = torch.linalg.cholesky(prec + gbar[l] * eye)
-        return chol, torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(dim=(1, 2))
+        prec = tt.unsqueeze(-1) * (1.0 + delta.unsqueeze(-1)) * (B + M)
+        return torch.linalg.cholesky(prec + gbar[l] * eye)
 
     def row_move(l: int, h: torch.Tensor, W: torch.Tensor, cur: _RowEval, tt: torch.Tensor, chol: torch.Tensor,
                  D: torch.Tensor) -> tuple[_RowEval, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -362,8 +358,6 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             h = hs[l]
             W = params[l]
             tt = t.reshape(K, 1, 1)
-            # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
-            damp = gbar[l] * (1.0 + torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1))
             D = gam[l]
             if rowwise[l]:
                 # the proposal's curvature: the mean of the unit-wise blocks over the states of the
@@ -378,9 +372,11 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                         row_avg[l] = tuple(a + (b - a) / k_avg for a, b in zip(row_avg[l], (cur.blocks, cur.metric)))
                 if learning or row_chol[l] is None:
                     delta = torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1)
-                    row_chol[l] = row_precision(l, tt, delta)[0]
+                    row_chol[l] = row_precision(l, tt, delta)
                 prop, Wp, log_fwd, log_bwd = row_move(l, h, W, cur, tt, row_chol[l], D)
             else:
+                # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
+                damp = gbar[l] * (1.0 + torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1))
                 if l == 0:
                     a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
                 else:

@@ -334,7 +334,7 @@ SWEEPS_HALVED_ABOVE = 20_000
 SWEEPS_NONLINEAR = 3000
 
 
-def is_nonlinear(spec) -> bool:
+def _is_nonlinear(spec) -> bool:
     """True when a parsed MLP has an activation after some layer (its sampler is not an exact Gibbs sampler)."""
     return spec is not None and not spec.linear_after(0)
 
@@ -343,10 +343,10 @@ def is_nonlinear(spec) -> bool:
 T_MAX_AUTO = (1e6, 1e10)
 
 
-def engine_is_nonlinear_gibbs(model: torch.nn.Module, loss_fn: Callable, engine: str) -> bool:
+def _engine_is_nonlinear_gibbs(model: torch.nn.Module, loss_fn: Callable, engine: str) -> bool:
     """True when the ladder will run the Gibbs engine on an MLP with a nonlinear layer."""
     spec = parse_mlp(model)
-    return engine in ("auto", "kgibbs") and loss_kind(loss_fn) is not None and is_nonlinear(spec)
+    return engine in ("auto", "kgibbs") and loss_kind(loss_fn) is not None and _is_nonlinear(spec)
 
 
 def auto_beta_max(loss_fn: Callable, y: torch.Tensor, l_star: float) -> float:
@@ -396,7 +396,7 @@ def run_ladder_sampler(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
         if xx.ndim != 2 or xx.shape[1] != spec.layers[0].in_features:
             raise ValueError(f"`data` inputs must have {spec.layers[0].in_features} features per point for this "
                              f"model, got shape {tuple(x.shape)}")
-        if n_sweeps is None and is_nonlinear(spec):
+        if n_sweeps is None and _is_nonlinear(spec):
             # Metropolis moves across activation regions relax over hundreds of sweeps (see the module docstring)
             n_sweeps = SWEEPS_NONLINEAR
         elif n_sweeps is None:
@@ -433,7 +433,7 @@ def estimate_ladder(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, lo
     n_temps = check_int("n_temps", options.pop("n_temps", 5), low=2, high=50)
     span = check_real("span", options.pop("span", 100.0), low=1.5, high=1e12)
     temps = options.pop("temps", None)
-    if temps is None and engine_is_nonlinear_gibbs(model, loss_fn, options.get("engine", "auto")):
+    if temps is None and _engine_is_nonlinear_gibbs(model, loss_fn, options.get("engine", "auto")):
         # upwards from the Bayes posterior: below it the posterior of a ReLU network leaves the
         # activation region of w* (units die); Watanabe's form is the t -> ∞ asymptotics anyway
         top = min(n * beta_max * span, T_MAX_AUTO[y.dtype == torch.float64])
@@ -472,7 +472,7 @@ def estimate_ladder(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, lo
     se = np.array([s[1] for s in stats])
     # Metropolis-within-Gibbs (a nonlinear layer) or MALA: a rung's s.e. never below its chains' spread.
     # Exact Gibbs on linear networks keeps the block rule its published table was measured with.
-    exact_gibbs = run.engine == "kgibbs" and not is_nonlinear(parse_mlp(model))
+    exact_gibbs = run.engine == "kgibbs" and not _is_nonlinear(parse_mlp(model))
     if not exact_gibbs:
         se = np.maximum(se, y_t.mean(axis=2).std(axis=1, ddof=1) / math.sqrt(C))
     rhat = np.array([split_rhat(y_t[k]) for k in range(T)])
