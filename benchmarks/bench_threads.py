@@ -2,8 +2,8 @@
 
 The workers of ``pathdep verify -j`` and of the sweeps pin one thread (``pathdep.parallel``);
 this shows why: with another process busy on every core, the default intra-op thread pool
-collapses on small kernels.  Each pair is timed interleaved, with a competing busy process
-(one per core) running throughout the second half.
+collapses on small kernels.  Each pair is timed interleaved: on a quiet machine, with one
+competing busy process, and with one busy process per core.
 """
 
 from __future__ import annotations
@@ -42,18 +42,22 @@ def run(quick: bool) -> list[BenchResult]:
     default = torch.get_num_threads()
     repeat = 3 if quick else 7
     quiet = interleaved(_walk(1), _walk(default), repeat=repeat)
-    stop = mp.Event()
-    burners = [mp.Process(target=_burn, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 1)]
-    for p in burners:
-        p.start()
-    try:
-        busy = interleaved(_walk(1), _walk(default), repeat=repeat)
-    finally:
-        stop.set()
+    loaded = []
+    # one competing process (the case of the issue: another job on the machine), then one per core
+    for n_burn in sorted({1, os.cpu_count() or 1}):
+        stop = mp.Event()
+        burners = [mp.Process(target=_burn, args=(stop,), daemon=True) for _ in range(n_burn)]
         for p in burners:
-            p.join(timeout=10)
+            p.start()
+        try:
+            loaded.append((f"{n_burn} competing busy process{'es' if n_burn > 1 else ''}",
+                           interleaved(_walk(1), _walk(default), repeat=repeat)))
+        finally:
+            stop.set()
+            for p in burners:
+                p.join(timeout=10)
     rows = []
-    for label, t in (("no competing process", quiet), (f"{len(burners)} competing busy processes", busy)):
+    for label, t in (("no competing process", quiet), *loaded):
         rows.append(t.result(f"lattice_walk(160, 1000, 1000), {label}: 1 thread", f"torch default ({default} threads)",
                              note=f"1 thread: {t.ours_median * 1e3:.1f} ms; loaded / quiet (1 thread) = "
                                   f"{t.ours_median / quiet.ours_median:.2f}x, (default threads) = "

@@ -168,6 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(prog)
             check_outputs(args)
+            if getattr(args, "jobs", 1) > 1 and getattr(args, "scheduler", None) is None:
+                from pathdep.parallel import prestart
+
+                prestart(args.jobs)   # the workers' imports overlap this process's own
             return int(args.func(args) or 0)
     except NumericalError as exc:   # before ValueError: NonDegeneracyError is both
         saved = save_partial(args, exc)

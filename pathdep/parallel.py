@@ -20,7 +20,7 @@ import os
 import re
 from typing import Any, Iterator
 
-__all__ = ["pin_threads", "dask_client", "check_jobs", "check_scheduler", "THREAD_ENV"]
+__all__ = ["pin_threads", "torch_threads", "dask_client", "prestart", "check_jobs", "check_scheduler", "THREAD_ENV"]
 
 #: Local workers are refused beyond this many per CPU: they would only compete for the cores
 #: (and a typo such as ``-j 1000`` would start a thousand processes).
@@ -97,6 +97,49 @@ def _start_method() -> dict[str, str]:
     return {"distributed.worker.multiprocessing-method": "forkserver"}
 
 
+def prestart(jobs: int = 1, scheduler: str | None = None) -> bool:
+    """Start the local cluster's fork server now, so that its imports overlap the caller's.
+
+    The fork server imports :data:`PRELOAD` (torch and the libraries: seconds) before it can
+    fork a worker.  Started at the top of a command (``pathdep sweep -j 2``), it does that on
+    the second core while the command imports and prepares its own work, instead of after it,
+    and the cluster's workers are then forked at once.  Does nothing (and returns False) for
+    ``jobs == 1``, with a `scheduler`, or where the ``forkserver`` start method is missing.
+
+    Returns
+    -------
+    bool
+        Whether a fork server is (now) running.
+
+    Examples
+    --------
+    >>> prestart(1)
+    False
+    """
+    if check_jobs(jobs) == 1 or check_scheduler(scheduler) is not None or not _start_method():
+        return False
+    from multiprocessing import forkserver
+
+    with _thread_env():               # the server (and so every worker) loads BLAS and torch with one thread
+        forkserver.ensure_running()   # returns at once; the server imports PRELOAD in the background
+    return True
+
+
+@contextlib.contextmanager
+def _thread_env() -> Iterator[None]:
+    """Set :data:`THREAD_ENV` for processes started in the block, then restore the environment."""
+    old = {k: os.environ.get(k) for k in THREAD_ENV}
+    os.environ.update(THREAD_ENV)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def pin_threads(n: int = 1) -> None:
     """Use `n` torch intra-op threads (and ask BLAS for `n`) in this process.
 
@@ -120,6 +163,28 @@ def pin_threads(n: int = 1) -> None:
         return
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1) -> Iterator[None]:
+    """Run the block with torch's intra-op threads set to `n`, then restore them.
+
+    The in-process counterpart of :func:`pin_threads`: ``pathdep verify`` and the sweeps
+    run every claim and point with one thread wherever it runs, so that ``-j 1`` and
+    ``-j N`` give the same numbers bit for bit (a thread count changes the order of
+    floating-point reductions) and small kernels do not depend on an idle machine.
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @contextlib.contextmanager
@@ -158,23 +223,14 @@ def dask_client(jobs: int = 1, scheduler: str | None = None, *, timeout: float =
             raise ValueError(f"`scheduler` {scheduler!r} could not be reached within {timeout:g} s: "
                              f"{type(exc).__name__}: {exc}") from None
     else:
-        old = {k: os.environ.get(k) for k in THREAD_ENV}
-        os.environ.update(THREAD_ENV)  # inherited by the worker processes at spawn
         import dask
 
-        try:
-            # a worker's death fails its tasks at once; the runner then retries them one at a time,
-            # so a task that kills its worker is told apart from those queued behind it
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0, **_start_method()}):
-                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, scheduler_port=0,
-                                       silence_logs=logging.ERROR)
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        # THREAD_ENV: inherited by the worker processes (and a fork server started here).
+        # A worker's death fails its tasks at once; the runner then retries them one at a time,
+        # so a task that kills its worker is told apart from those queued behind it.
+        with _thread_env(), dask.config.set({"distributed.scheduler.allowed-failures": 0, **_start_method()}):
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, scheduler_port=0, silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
     try:
         with client.as_current():

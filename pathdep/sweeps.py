@@ -409,9 +409,12 @@ def sweep(fn: Callable[..., Mapping[str, tuple]], grid: Mapping[str, Sequence[An
     if missing:
         try:
             if jobs == 1 and scheduler is None:
+                from pathdep.parallel import torch_threads
+
                 bar = _bar(len(missing), progress)
                 for p, s in missing:
-                    done[_point_key(p, s)] = _unpack_dict(_run_point(fn, p, s, parts_arg))
+                    with torch_threads(1):   # as on a worker: the same numbers as -j N, bit for bit
+                        done[_point_key(p, s)] = _unpack_dict(_run_point(fn, p, s, parts_arg))
                     if bar is not None:
                         bar.update(1)
                 if bar is not None:

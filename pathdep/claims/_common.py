@@ -11,14 +11,14 @@ reuses the computation instead of repeating it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from pathdep.claims import registry
+from pathdep.parallel import torch_threads
 from pathdep.claims.verdict import Verdict
 
 NOTE000 = "000_dfb5eceb9127f4b1.txt"
@@ -29,22 +29,6 @@ NOTE004 = "004_8b33244d1f8bc548.txt"
 
 #: Claims' torch thread count (one: small kernels, shared machines).
 THREADS = 1
-
-
-@contextlib.contextmanager
-def torch_threads(n: int = THREADS) -> Iterator[None]:
-    """Run the block with torch's intra-op threads set to `n`, then restore them."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def claim(id: str, **kw: Any) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:

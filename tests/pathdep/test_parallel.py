@@ -160,6 +160,43 @@ def test_pin_threads_sets_one_torch_thread_and_the_blas_variables(monkeypatch):
         torch.set_num_threads(old)
 
 
+def test_torch_threads_sets_and_restores_also_after_an_error():
+    import torch
+
+    from pathdep.parallel import torch_threads
+
+    old = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == old
+    with pytest.raises(KeyError), torch_threads(1):
+        raise KeyError("x")
+    assert torch.get_num_threads() == old
+
+
+def test_prestart_starts_one_fork_server_with_one_thread_and_leaves_our_environment(monkeypatch):
+    """`pathdep verify/sweep -j N` start the fork server first, so its imports overlap the command's."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    from pathdep.parallel import THREAD_ENV, prestart
+
+    assert prestart(1) is False
+    assert prestart(2, "tcp://127.0.0.1:8786") is False
+    with pytest.raises(ValueError, match="jobs"):
+        prestart(0)
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        pytest.skip("no fork server on this platform")
+    for key in THREAD_ENV:
+        monkeypatch.delenv(key, raising=False)
+    assert prestart(2) is True
+    pid = forkserver._forkserver._forkserver_pid
+    assert pid is not None and all(k not in os.environ for k in THREAD_ENV)
+    env = dict(kv.split("=", 1) for kv in open(f"/proc/{pid}/environ").read().split("\0") if "=" in kv)
+    assert all(env.get(k) == "1" for k in THREAD_ENV)
+    assert prestart(2) is True and forkserver._forkserver._forkserver_pid == pid  # one server
+
+
 def test_claims_are_submitted_longest_first_by_the_packaged_hints(monkeypatch, tmp_path):
     """Only the order of work follows the hints: unknown claims first, then longest first; the
     hints file round-trips from two verify reports; a missing file means registration order."""

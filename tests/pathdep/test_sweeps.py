@@ -29,6 +29,10 @@ def point(a, b, seed):
     rng = np.random.default_rng([int(seed), int(a * 1000), len(b)])
     return {"y": ((), a * len(b) + rng.normal()), "curve": (("t",), a * np.arange(3.0) + seed),
             "t": (("t",), np.arange(3) * 10)}
+
+def threads(a, seed):
+    import torch
+    return {"threads": ((), torch.get_num_threads())}
 '''
 
 
@@ -84,6 +88,14 @@ def test_local_cluster_gives_the_same_dataset(point_module):
     here = sweep(point_module.point, grid, seeds=[0, 1], progress=False)
     dask = sweep(point_module.point, grid, seeds=[0, 1], progress=False, jobs=2)
     xr.testing.assert_identical(here.drop_attrs(), dask.drop_attrs())
+
+
+def test_points_run_on_one_torch_thread_in_process_as_on_workers(point_module):
+    import torch
+
+    old = torch.get_num_threads()
+    ds = sweep(point_module.threads, {"a": [1.0]}, seeds=[0], progress=False)
+    assert int(ds["threads"].item()) == 1 and torch.get_num_threads() == old
 
 
 def test_resume_after_kill_computes_only_missing_points(tmp_path, point_module):
