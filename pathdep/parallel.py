@@ -140,6 +140,12 @@ def _thread_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _check_threads(n: Any) -> None:
+    cpus = os.cpu_count() or 1
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= cpus:
+        raise ValueError(f"`n` must be an integer between 1 and the number of CPUs ({cpus}), got {n!r}")
+
+
 def pin_threads(n: int = 1) -> None:
     """Use `n` torch intra-op threads (and ask BLAS for `n`) in this process.
 
@@ -152,9 +158,7 @@ def pin_threads(n: int = 1) -> None:
         If `n` is not an integer between 1 and the CPU count (OpenMP aborts the process on
         a huge count).
     """
-    cpus = os.cpu_count() or 1
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= cpus:
-        raise ValueError(f"`n` must be an integer between 1 and the number of CPUs ({cpus}), got {n!r}")
+    _check_threads(n)
     for key in THREAD_ENV:
         os.environ[key] = str(n)
     try:
@@ -173,7 +177,13 @@ def torch_threads(n: int = 1) -> Iterator[None]:
     run every claim and point with one thread wherever it runs, so that ``-j 1`` and
     ``-j N`` give the same numbers bit for bit (a thread count changes the order of
     floating-point reductions) and small kernels do not depend on an idle machine.
+
+    Raises
+    ------
+    ValueError
+        On entering, if `n` is not an integer between 1 and the CPU count.
     """
+    _check_threads(n)
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency

@@ -20,6 +20,7 @@ EXCLUDED = {
     "slt.estimate_rlct_checkpoints": "estimate_rlct_model per checkpoint (see there)",
     "pathdep.sweeps.rlct_over_checkpoints": "estimate_rlct_model per checkpoint; its engine is fuzzed as pathdep.sweeps.sweep",
     "pathdep.parallel.dask_client": "a context manager starting a cluster; its checks are fuzzed as check_jobs/check_scheduler",
+    "pathdep.parallel.torch_threads": "a context manager (checks n on entering; tests/pathdep/test_parallel.py)",
     "pathdep.combine": "takes Verdict objects only (its type checks: tests/pathdep/test_verdict.py)",
     "slt.models.digits_relu_mlp": "trains a network (seconds per call); sizes and dtype checked in its doctest and tests/slt/test_rescaling.py",
     "slt.level_set_dimension": "Gauss-Newton projections per point (seconds per call); its inputs go through slt.behaviour_map, which is fuzzed",
@@ -325,6 +326,7 @@ def _cases() -> list[Case]:
             batch_size=256, kind="init", dataset=None, seed=0)),
         C("pathdep.parallel.pin_threads", parallel.pin_threads, lambda: dict(n=1)),
         C("pathdep.parallel.check_jobs", parallel.check_jobs, lambda: dict(jobs=1)),
+        C("pathdep.parallel.prestart", parallel.prestart, lambda: dict(jobs=1, scheduler=None)),
         C("pathdep.parallel.check_scheduler", parallel.check_scheduler, lambda: dict(scheduler="tcp://127.0.0.1:8786")),
         # ------------------------------------------------------------------ puzzles
         C("puzzles.kempner_block_counts", puzzles.kempner_block_counts,

@@ -172,6 +172,9 @@ def test_torch_threads_sets_and_restores_also_after_an_error():
     with pytest.raises(KeyError), torch_threads(1):
         raise KeyError("x")
     assert torch.get_num_threads() == old
+    with pytest.raises(ValueError, match="`n`"), torch_threads(0):
+        pass
+    assert torch.get_num_threads() == old
 
 
 def test_prestart_starts_one_fork_server_with_one_thread_and_leaves_our_environment(monkeypatch):
