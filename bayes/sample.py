@@ -399,7 +399,7 @@ def _check_nan(logp: np.ndarray) -> None:
 def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int, *,
            n_walkers: int | None = None, burn: int | None = None, thin: int = 1, seed: Any = None,
            progress: bool = True, vectorized: bool | None = None, var_name: str = "w",
-           moves: Any = None, quiet: bool = False) -> Any:
+           moves: Any = None, quiet: bool = False, pointwise: bool = True) -> Any:
     """Sample a log density with emcee's ensemble sampler; return ArviZ InferenceData.
 
     Parameters
@@ -430,6 +430,12 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
         Passed to ``emcee.EnsembleSampler`` (default: the stretch move).
     quiet : bool, default False
         Do not warn about short or drifting chains (the diagnostics still record both).
+    pointwise : bool, default True
+        Record each observation's log likelihood of every kept draw (the ``log_likelihood``
+        group that ``arviz.waic``/``arviz.loo`` read) when the density knows its
+        observations. It costs one evaluation per draw and observation after the run
+        (n_walkers x n_draws x n values: on a 1000-point regression more than the sampling
+        itself); False skips it.
 
     Returns
     -------
@@ -500,7 +506,9 @@ def sample(log_density: Callable[[np.ndarray], Any], initial: Any, n_steps: int,
     dim = getattr(log_density, "dim", None)
     if isinstance(dim, (int, np.integer)) and dim != d:
         raise ValueError(f"`initial` has {d} parameters per walker but the density has dim = {dim}")
-    pointwise = getattr(log_density, "pointwise_fn", None) is not None
+    if not isinstance(pointwise, bool):
+        raise TypeError(f"`pointwise` must be a bool, got {pointwise!r}")
+    pointwise = pointwise and getattr(log_density, "pointwise_fn", None) is not None
     n_obs = int(getattr(log_density, "n", None) or 0) if pointwise else 0
     n_draws = (n_steps - burn) // thin   # = len(range(burn + thin - 1, n_steps, thin)), without overflow
     check_memory(f"sample(n_steps={n_steps}) with {k} walkers of dimension {d}"

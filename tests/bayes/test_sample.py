@@ -72,6 +72,17 @@ def test_records_energy_and_log_prior_of_every_draw():
                                rtol=1e-12)
 
 
+def test_pointwise_false_skips_the_log_likelihood_group_only():
+    dens = LR.density(0.7)
+    a = sample(dens, np.zeros(2), 200, seed=3, progress=False, quiet=True)
+    b = sample(dens, np.zeros(2), 200, seed=3, progress=False, quiet=True, pointwise=False)
+    assert hasattr(a, "log_likelihood") and not hasattr(b, "log_likelihood")
+    np.testing.assert_array_equal(draws(a), draws(b))
+    np.testing.assert_array_equal(energy_draws(a), energy_draws(b))
+    with pytest.raises(TypeError, match="pointwise"):
+        sample(dens, np.zeros(2), 200, seed=3, progress=False, quiet=True, pointwise=1)
+
+
 def test_non_vectorised_density_gives_same_draws():
     dens = LR.density(1.0)
     slow = tempered(lambda v: float(LR.log_likelihood(v)), lambda v: float(LR.log_prior(v)), 1.0,
