@@ -295,3 +295,24 @@ def test_optimizer_map_batched_over_learning_rates_and_momenta():
                      momentum=[0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="`lr` must be > 0"):
         OptimizerMap(loss, torch.ones(3, dtype=torch.float64), [None], lr=[0.1, -0.2])
+
+
+def test_single_henon_fast_path_is_the_batched_arithmetic_bit_for_bit():
+    """One float64 Hénon map skips the batch machinery; it must compute exactly what a batch of one does,
+    and other dtypes (float32, torch) keep the generic path and their dtype."""
+    import torch
+
+    from dynsys import Henon
+
+    one, batch = Henon(1.3, 0.25), Henon(a=[1.3], b=[0.25])
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        x, V = rng.normal(size=2), rng.normal(size=(2, 2))
+        np.testing.assert_array_equal(one.step(x, 0), batch.step(x[None], 0)[0])
+        np.testing.assert_array_equal(one.tangent(x, 0, V), batch.tangent(x[None], 0, V[None])[0])
+    assert one.step(np.zeros(2, dtype=np.float32), 0).dtype == np.float32
+    assert one.tangent(np.zeros(2, dtype=np.float32), 0, np.eye(2, dtype=np.float32)).dtype == np.float32
+    assert one.step(torch.zeros(2, dtype=torch.float32), 0).dtype == torch.float32
+    a = lyapunov_spectrum(one, [0.1, 0.1], 3000, transient=100, seed=0, progress=False)
+    b = lyapunov_spectrum(batch, [0.1, 0.1], 3000, transient=100, seed=0, progress=False)
+    np.testing.assert_array_equal(a.exponents, b.exponents[0])
