@@ -509,12 +509,26 @@ class Lorenz63(_Flow):
     def initial_state(self) -> np.ndarray:
         return self._state([1.0, 1.0, 1.0])
 
+    def _one(self, a: Any, ndim: int) -> bool:
+        """One float64 system on a numpy array: the arithmetic without the batch machinery."""
+        return (type(a) is np.ndarray and a.ndim == ndim and a.dtype == np.float64
+                and type(self.sigma) is float and type(self.rho) is float and type(self.beta) is float)
+
     def rhs(self, x: Any) -> Any:
+        if self._one(x, 1):
+            s, r, b = self.sigma, self.rho, self.beta
+            x0, x1, x2 = x
+            return np.array((s * (x1 - x0), x0 * (r - x2) - x1, x0 * x1 - b * x2))
         s, r, b = (self._p(v, x) for v in (self.sigma, self.rho, self.beta))
         x0, x1, x2 = x[..., 0], x[..., 1], x[..., 2]
         return _stack(x, [s * (x1 - x0), x0 * (r - x2) - x1, x0 * x1 - b * x2])
 
     def jac_vec(self, x: Any, V: Any) -> Any:
+        if self._one(V, 2) and self._one(x, 1):
+            s, r, b = self.sigma, self.rho, self.beta
+            x0, x1, x2 = x
+            V0, V1, V2 = V
+            return np.array((s * (V1 - V0), (r - x2) * V0 - V1 - x0 * V2, x1 * V0 + x0 * V1 - b * V2))
         s, r, b = (self._p(v, V, 1) for v in (self.sigma, self.rho, self.beta))
         x0, x1, x2 = x[..., 0, None], x[..., 1, None], x[..., 2, None]
         V0, V1, V2 = V[..., 0, :], V[..., 1, :], V[..., 2, :]

@@ -316,3 +316,20 @@ def test_single_henon_fast_path_is_the_batched_arithmetic_bit_for_bit():
     a = lyapunov_spectrum(one, [0.1, 0.1], 3000, transient=100, seed=0, progress=False)
     b = lyapunov_spectrum(batch, [0.1, 0.1], 3000, transient=100, seed=0, progress=False)
     np.testing.assert_array_equal(a.exponents, b.exponents[0])
+
+
+def test_single_lorenz_fast_path_is_the_batched_arithmetic_bit_for_bit():
+    from dynsys import Lorenz63
+
+    one, batch = Lorenz63(sigma=9.0, rho=27.0), Lorenz63(sigma=[9.0], rho=[27.0])
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        x, V = rng.normal(size=3) * 5, rng.normal(size=(3, 3))
+        np.testing.assert_array_equal(one.rhs(x), batch.rhs(x[None])[0])
+        np.testing.assert_array_equal(one.jac_vec(x, V), batch.jac_vec(x[None], V[None])[0])
+        np.testing.assert_array_equal(one.step(x, 0), batch.step(x[None], 0)[0])
+        np.testing.assert_array_equal(one.tangent(x, 0, V), batch.tangent(x[None], 0, V[None])[0])
+    assert one.rhs(np.ones(3, dtype=np.float32)).dtype == np.float32
+    a = lyapunov_spectrum(one, [1.0, 1.0, 1.0], 2000, transient=100, seed=0, progress=False)
+    b = lyapunov_spectrum(batch, [1.0, 1.0, 1.0], 2000, transient=100, seed=0, progress=False)
+    np.testing.assert_array_equal(a.exponents, b.exponents[0])
