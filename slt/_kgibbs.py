@@ -38,15 +38,34 @@ inputs and not, as in the Kronecker factor, from all inputs weighted by the mean
 directions that the active inputs do not determine are bounded by walls (inactive inputs that a
 move would activate); they get a fraction :data:`WALL_WEIGHT` of the curvature those inputs take
 on when active (the inputs on which the unit is flatter than slope 1 are added at slope 1, times
-that weight, so a linear unit gets its exact block and, with one unit, exact Gibbs moves).  The precision ``t (1 + δ)(B̄ + w M̄) + γ̄`` (``w`` = :data:`WALL_WEIGHT`) is averaged over the burn-in states (restarted
-half-way) and then frozen, so the proposal is the same at ``Ŵ`` and ``Ŵ'`` and flips of
-activation patterns between them do not enter the Metropolis ratio through it; δ is adapted
-during burn-in towards an acceptance of 0.5.  On the 64-4-10 ReLU MLP of
-:func:`slt.models.digits_relu_mlp` the Kronecker proposal needed a damping of about 300 times its
-curvature (steps far below the posterior width, chains that had not left ``w*`` after 2000
-sweeps: λ̂ = 63 at 600 sweeps); the unit-wise one with walls at full weight adapted to δ ≈ 5 and
-read λ̂ ≈ 101.5 with the energy still rising after 9000 sweeps; with the walls at weight 0.1 the
-traces of 12 000-sweep runs are stationary and the default run reads 111-113.
+that weight, so a linear unit gets its exact block and, with one unit, exact Gibbs moves).  The
+precision ``P_j = t (1 + δ) ρ_j (B̄_j + w M̄_j) + γ̄`` (``w`` = :data:`WALL_WEIGHT`) is averaged over
+every :data:`CURVATURE_EVERY`-th burn-in state (restarted half-way) in units of the unit's position
+on its rescaling orbit, ``ρ_j = ‖W_{l+1}[:, j]‖² / ‖W*_{l+1}[:, j]‖²`` (the block of the last hidden
+layer is proportional to it), and then frozen: ``P_j`` depends on the next layer only, so the
+proposal is the same at ``Ŵ`` and ``Ŵ'`` and flips of activation patterns between them do not enter
+the Metropolis ratio through it; δ is adapted during burn-in towards an acceptance of 0.5.
+
+The last hidden layer before a linear output layer moves one unit at a time (:data:`UNIT_MOVES`):
+the output changes by ``(h'_j − h_j) Ŵ_{l+1}[:, j]``, so the loss and gradient of a unit's move cost
+``O(n (in + N))`` without a pass through the network, and each unit's move is accepted on its own
+rather than only jointly with the others.  Hidden units with a positively homogeneous activation
+(ReLU, LeakyReLU) also get rescaling moves (:data:`RESCALING_MOVES`, the symmetry of Dinh et al.
+2017): incoming weights times ``α = e^s``, outgoing times ``1/α``, ``s`` Gaussian with a scale adapted
+during burn-in, accepted on the localization and the Jacobian ``α^(in + 1 − out')`` alone, since the
+loss does not change.  Every move commutes with the rescalings (localization and precisions in each
+tensor's own scale, ``ρ`` relative to ``w*``), so the same seed gives the same energies at every α.
+
+Measured on the 64-4-10 ReLU MLP of :func:`slt.models.digits_relu_mlp` (500 digits, rungs
+t = 5.0·10⁴ … 5.0·10⁶): the Kronecker proposal needed a damping of about 300 times its curvature
+(chains that had not left ``w*`` after 2000 sweeps: λ̂ = 63 at 600 sweeps); the joint unit-wise
+proposal with walls at full weight adapted to δ ≈ 5 and read λ̂ ≈ 101.5 with the energy still
+rising after 9000 sweeps; with the walls at weight 0.1 it read 111-113 at the default 3000 sweeps
+and 118-120 after 12 000 (δ ≈ 40-55).  Moving units one at a time brings δ down to 8-14 and the
+default run to 120-123 (five seeds at α = 10⁻² … 10²), and computing the blocks on every fourth
+burn-in state halves the cost of a burn-in sweep.  The energy's integrated autocorrelation time is
+still ~10² sweeps (the units' activation patterns, bounded by walls, relax slowly), so split R̂
+stays above 1.05 at 3000 sweeps and the estimate warns.
 
 References
 ----------
@@ -58,6 +77,8 @@ References
    restoration of images", IEEE TPAMI 6 (1984).
 .. [4] Y. Ollivier, "Riemannian metrics for neural networks I: feedforward networks",
    Information and Inference 4 (2015) (unit-wise block-diagonal metrics).
+.. [5] L. Dinh, R. Pascanu, S. Bengio, Y. Bengio, "Sharp minima can generalize for deep nets",
+   ICML 2017 (the rescaling symmetry of ReLU units).
 """
 
 from __future__ import annotations
@@ -68,7 +89,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import torch
 
-from slt._mlp import MLPSpec, augment, augmented_params, flatten_params
+from slt._mlp import Layer, MLPSpec, augment, augmented_params, flatten_params
 from slt.errors import EstimatorDivergenceError
 
 LOSSES = ("mse", "ce")
@@ -81,6 +102,19 @@ LOSSES = ("mse", "ce")
 #: traces of 12 000-sweep runs have no drift and agree (g = 113.0 ± 2.0 and 113.6 ± 2.1 at
 #: t = 5.0·10⁴, 118.0 ± 1.3 and 120.3 ± 1.2 at t = 5.0·10⁶); 0 leaves blocks singular.
 WALL_WEIGHT = 0.1
+
+#: Metropolis moves along the rescaling orbits of positively homogeneous hidden units (ReLU, LeakyReLU):
+#: unit ``j``'s incoming weights times ``α``, its outgoing times ``1/α``.  The loss is constant on an orbit,
+#: so only the localization and the Jacobian bound it, and the layer-wise moves, which keep the product
+#: of the two layers, do not travel along it: without these moves the outgoing norms of the digits MLP's
+#: units stayed within 0.98-1.02 of w*'s over 1000 sweeps at t = 5·10⁶; with them they were at 0.01-0.05
+#: after the same 1000 sweeps (the localization, in every tensor's own scale, is weak), their
+#: autocorrelation time 4-12 sweeps.
+RESCALING_MOVES = True
+
+#: One Metropolis–Hastings move per unit of the last hidden layer (see ``unit_sweep`` in
+#: :func:`run_kgibbs`) instead of one joint move of the layer.
+UNIT_MOVES = True
 
 
 class SamplerRun(NamedTuple):
@@ -102,6 +136,15 @@ def _loss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     K, n, N = f.shape
     logp = torch.log_softmax(f, dim=-1)
     return -logp.gather(-1, y.reshape(1, n, 1).expand(K, n, 1)).squeeze(-1).mean(dim=1)
+
+
+def _dloss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """∂(mean loss)/∂f per walker, (K, n, N): the gradient of :func:`_loss`."""
+    K, n, N = f.shape
+    if kind == "mse":
+        return (2.0 / (n * N)) * (f - y)
+    p = torch.softmax(f, dim=-1)
+    return (p - torch.zeros_like(p).scatter_(-1, y.reshape(1, n, 1).expand(K, n, 1), 1.0)) / n
 
 
 def _output_cotangent(kind: str, f: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -162,6 +205,10 @@ class _RowEval(NamedTuple):
 #: Largest ``out · n · (in + b)²`` (per walker) for which a layer with a nonlinear downstream map gets
 #: the unit-wise Gauss–Newton proposal; above it, the Kronecker-factored one.
 ROWWISE_MAX_COST = 2e8
+
+#: The unit-wise blocks are averaged over every ``CURVATURE_EVERY``-th state of the burn-in (they cost
+#: ``out · n · (in + 1)²`` per walker, 2-3 times a sweep's other work on the digits MLP).
+CURVATURE_EVERY = 4
 
 
 def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
@@ -297,11 +344,15 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         hb = hh if hh.ndim == 3 else hh.unsqueeze(0)
 
         def gram(c: torch.Tensor) -> torch.Tensor:                   # (K, out, p, p): Σ_x c_xj ĥ_x ĥ_xᵀ / n
-            return torch.matmul((hb.unsqueeze(1) * c.transpose(1, 2).unsqueeze(-1)).transpose(-1, -2),
-                                hb.unsqueeze(1)) / n
+            p = hb.shape[-1]
+            weighted = (hb.unsqueeze(1) * c.transpose(1, 2).unsqueeze(-1)).transpose(-1, -2)   # (K, out, p, n)
+            if hb.shape[0] == 1:                 # inputs shared by every walker: one matrix product
+                return (weighted.reshape(-1, n) @ hb[0]).reshape(*c.shape[:1], c.shape[2], p, p) / n
+            return torch.matmul(weighted, hb.unsqueeze(1)) / n
 
-        blocks = gram(c_lin * slope.detach() ** 2)
-        metric = gram(c_lin * (1.0 - slope.detach() ** 2).clamp(min=0.0))
+        sq = slope.detach() ** 2
+        both = gram(torch.cat([c_lin * sq, c_lin * (1.0 - sq).clamp(min=0.0)], dim=-1))
+        blocks, metric = both[:, :sq.shape[-1]], both[:, sq.shape[-1]:]
         return _RowEval(loss.detach(), grad.detach(), blocks, metric, [a.detach() for a in acts])
 
     # cached inputs of every layer for the current state
@@ -325,12 +376,58 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         p = lay.in_features + int(lay.has_bias)
         return lay.out_features * n * p * p <= ROWWISE_MAX_COST
 
-    def row_precision(l: int, tt: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
-        """Cholesky factor of ``P_j = t (1 + δ) (B̄_j + M̄_j) + γ̄`` (blocks and walls averaged over the burn-in)."""
+    # the unit rescaling orbit: a homogeneous hidden unit's outgoing weights relative to w* (squared)
+    out_star = [None if l + 1 >= L else
+                star[l + 1][0, :, :spec.layers[l].out_features].pow(2).sum(0) for l in range(L)]
+    out_star = [None if o is None else torch.where(o > 0, o, o.mean().clamp(min=1e-300)) for o in out_star]
+
+    def orbit_scale(l: int, ps: list[torch.Tensor]) -> torch.Tensor:
+        """(K, out, 1, 1): ``ρ_j = ‖W_{l+1}[:, j]‖² / ‖W*_{l+1}[:, j]‖²``, unit ``j``'s curvature factor along the
+        rescaling orbit (exact for the last hidden layer: its Gauss–Newton block is proportional to it).
+        It depends on the next layer only, so it is the same at ``W`` and ``W'``."""
+        if l + 1 >= L:
+            return torch.ones((K, spec.layers[l].out_features, 1, 1), dtype=dtype, device=device)
+        o = ps[l + 1][:, :, :spec.layers[l].out_features].pow(2).sum(1) / out_star[l]
+        return o.reshape(K, -1, 1, 1)
+
+    def row_precision(l: int, tt: torch.Tensor, delta: torch.Tensor, rho: torch.Tensor) -> torch.Tensor:
+        """Cholesky factor of ``P_j = t (1 + δ) ρ_j (B̄_j + w M̄_j) + γ̄`` (blocks and walls averaged over the
+        burn-in in units of ``ρ``)."""
         B, M = row_avg[l]
         eye = torch.eye(B.shape[-1], dtype=dtype, device=device)
-        prec = tt.unsqueeze(-1) * (1.0 + delta.unsqueeze(-1)) * (B + WALL_WEIGHT * M)
+        prec = tt.unsqueeze(-1) * (1.0 + delta.unsqueeze(-1)) * rho * (B + WALL_WEIGHT * M)
         return torch.linalg.cholesky(prec + gbar[l] * eye)
+
+    # rescaling moves (exact symmetries of the loss): hidden layers with a positively homogeneous activation
+    scalable = [l + 1 < L and spec.layers[l].homogeneous for l in range(L)]
+    log_sig = torch.full((T, L), math.log(0.05), dtype=dtype, device=device)
+    n_gain = [_rescale_exponent(spec.layers[l], spec.layers[l + 1]) if scalable[l] else 0 for l in range(L)]
+
+    def rescale_move(l: int, sweep: int) -> None:
+        """Scale unit ``j``'s incoming weights by ``α = e^s`` and its outgoing by ``1/α`` (``s ~ N(0, σ²)``),
+        for every unit and walker at once; the loss is unchanged, so the Metropolis ratio is the
+        localization's and the Jacobian ``α^(in + b − out')``."""
+        nu = spec.layers[l].out_features
+        sig = torch.exp(log_sig[:, l]).repeat_interleave(C).reshape(K, 1)
+        s = sig * torch.randn((K, nu), generator=gen, dtype=dtype, device=device)
+        a = torch.exp(s)
+        W, Wn = params[l], params[l + 1]
+        Wp = W * a.unsqueeze(-1)
+        cols = Wn[:, :, :nu]
+        colsp = cols / a.unsqueeze(1)
+        sn = star[l + 1][:, :, :nu]
+        dloc = ((gam[l] * ((Wp - star[l]) ** 2 - (W - star[l]) ** 2)).sum(-1)
+                + (gam[l + 1][:, :, :nu] * ((colsp - sn) ** 2 - (cols - sn) ** 2)).sum(1))
+        log_a = n_gain[l] * s - 0.5 * dloc
+        ok = torch.log(torch.rand((K, nu), generator=gen, dtype=dtype, device=device)) < log_a
+        a = torch.where(ok, a, torch.ones_like(a))
+        params[l] = W * a.unsqueeze(-1)
+        params[l + 1] = torch.cat([cols / a.unsqueeze(1), Wn[:, :, nu:]], dim=-1)
+        hs[l + 1] = hs[l + 1] * a.unsqueeze(1)
+        if sweep < burn:               # the scale of the moves: towards an acceptance of 0.44 (one dimension)
+            rate = torch.exp(log_a.clamp(max=0.0)).reshape(T, C * nu).mean(1)
+            gain = 1.0 / (1.0 + sweep) ** 0.6
+            log_sig[:, l] = (log_sig[:, l] + 2.0 * gain * (rate - 0.44)).clamp(min=math.log(1e-6), max=math.log(10.0))
 
     def row_move(l: int, h: torch.Tensor, W: torch.Tensor, cur: _RowEval, tt: torch.Tensor, chol: torch.Tensor,
                  D: torch.Tensor) -> tuple[_RowEval, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -350,6 +447,83 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         quad = (chol.transpose(-1, -2) @ r.unsqueeze(-1)).squeeze(-1)
         return prop, Wp, -0.5 * (xi ** 2).sum(dim=(1, 2)), -0.5 * (quad ** 2).sum(dim=(1, 2))
 
+    def adapt(l: int, sweep: int, rate: torch.Tensor) -> None:
+        """Damping towards the target acceptance during burn-in (per temperature); acceptance after."""
+        if sweep < burn:
+            fast = max(1, burn // 5)       # constant gain first (damping may need many decades), then decaying
+            gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
+            log_damp[:, l] = (log_damp[:, l] - 4.0 * gain * (rate - target)).clamp(min=math.log(1e-12),
+                                                                                   max=math.log(1e14))
+        else:
+            acc_sum[:, l] += rate
+
+    def unit_sweep(l: int, chol: torch.Tensor, sweep: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One Metropolis–Hastings move per unit of the last hidden layer ``l``, unit after unit.
+
+        Unit ``j`` alone moves (proposal as in :func:`row_move`, its block of the frozen precision), so
+        each 65-dimensional move is accepted on its own and not only jointly with the layer's other
+        units.  The output is linear in the hidden layer, ``f = ĥ Ŵ_{l+1}ᵀ``, so a move of unit ``j``
+        changes it by ``(h'_j − h_j) Ŵ_{l+1}[:, j]``: loss and gradient are updated in O(n (in + N))
+        without a pass through the network.  Returns the loss after the sweep and the mean acceptance
+        per temperature.
+        """
+        lay, nxt = spec.layers[l], spec.layers[l + 1]
+        hh = augment(hs[l], lay.has_bias, cs[l])
+        hb = hh if hh.ndim == 3 else hh.unsqueeze(0)                      # (K or 1, n, p)
+        W = params[l].clone()
+        W2 = params[l + 1]
+        hcur = hs[l + 1].clone()                                           # (K, n, out): σ(z)
+        f = torch.matmul(augment(hcur, nxt.has_bias, cs[l + 1]), W2.transpose(-1, -2))
+        loss = _loss(kind, f, y)
+        if not torch.isfinite(loss).all():
+            k = int((~torch.isfinite(loss)).nonzero()[0, 0])
+            raise EstimatorDivergenceError(
+                f"ladder chain {k % C} (t = {float(temps[k // C]):.4g}) has a non-finite loss at sweep "
+                f"{sweep}, layer {l}", chain=k % C, step=sweep,
+                partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
+        tK = t.reshape(K, 1)
+        rate = torch.zeros(K, dtype=dtype, device=device)
+
+        def act_grad(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            with torch.enable_grad():
+                zg = z.detach().requires_grad_(True)
+                hz = lay.activation(zg)
+                sl, = torch.autograd.grad(hz.sum(), zg)
+            return hz.detach(), sl
+
+        def grad_unit(sl: torch.Tensor, ff: torch.Tensor, w2j: torch.Tensor) -> torch.Tensor:
+            r = (_dloss(kind, ff, y) * w2j.unsqueeze(1)).sum(-1) * sl        # (K, n)
+            return torch.matmul(r.unsqueeze(1), hb).squeeze(1)              # (K, p)
+
+        for j in range(lay.out_features):
+            wj, w2j, Lc = W[:, j, :], W2[:, :, j], chol[:, j]
+            Dj, sj = gam[l][:, j, :], star[l][:, j, :]
+            zj = torch.matmul(hb, wj.unsqueeze(-1)).squeeze(-1)             # (K, n)
+            _, sl = act_grad(zj)
+            gU = tK * grad_unit(sl, f, w2j) + Dj * (wj - sj)
+            xi = torch.randn(wj.shape, generator=gen, dtype=dtype, device=device)
+            noise = torch.linalg.solve_triangular(Lc.transpose(-1, -2), xi.unsqueeze(-1), upper=True).squeeze(-1)
+            wp = wj - torch.cholesky_solve(gU.unsqueeze(-1), Lc).squeeze(-1) + noise
+            zp = torch.matmul(hb, wp.unsqueeze(-1)).squeeze(-1)
+            hp, slp = act_grad(zp)
+            fp = f + (hp - hcur[:, :, j]).unsqueeze(-1) * w2j.unsqueeze(1)
+            lossp = _loss(kind, fp, y)
+            gUp = tK * grad_unit(slp, fp, w2j) + Dj * (wp - sj)
+            back = (wj - wp) + torch.cholesky_solve(gUp.unsqueeze(-1), Lc).squeeze(-1)
+            quad = (Lc.transpose(-1, -2) @ back.unsqueeze(-1)).squeeze(-1)
+            log_a = (t * (loss - lossp) + 0.5 * (Dj * ((wj - sj) ** 2 - (wp - sj) ** 2)).sum(-1)
+                     - 0.5 * (quad ** 2).sum(-1) + 0.5 * (xi ** 2).sum(-1))
+            log_a = torch.where(torch.isfinite(log_a) & torch.isfinite(lossp), log_a, torch.full_like(log_a, -math.inf))
+            ok = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
+            W[:, j, :] = torch.where(ok.unsqueeze(-1), wp, wj)
+            hcur[:, :, j] = torch.where(ok.unsqueeze(-1), hp, hcur[:, :, j])
+            f = torch.where(ok.reshape(K, 1, 1), fp, f)
+            loss = torch.where(ok, lossp, loss)
+            rate += torch.exp(log_a.clamp(max=0.0))
+        params[l] = W
+        hs[l + 1] = hcur
+        return loss, (rate / lay.out_features).reshape(T, C).mean(1)
+
     n_rec = n_sweeps - burn
     energy = torch.empty((K, n_rec), dtype=dtype, device=device)
     burn_energy = torch.empty((K, burn), dtype=dtype, device=device)
@@ -357,8 +531,11 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     acc_sum = torch.zeros((T, L), dtype=dtype, device=device)
     needs_mc = [not spec.linear_after(l) for l in range(L)]
     rowwise = [needs_mc[l] and rowwise_ok(l) for l in range(L)]
+    # the last hidden layer before a linear output layer: one move per unit (see `unit_sweep`)
+    unitwise = [UNIT_MOVES and rowwise[l] and l == L - 2 and spec.layers[l + 1].activation is None for l in range(L)]
     row_avg: list = [None] * L
     row_chol: list = [None] * L
+    row_n = [0] * L
     # with linear downstream maps everywhere (deep linear networks) every state is evaluated once:
     # a proposal's backward pass also gives the later layers' gradients, carried to their updates
     carrying = not any(needs_mc)
@@ -374,16 +551,27 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                 # the proposal's curvature: the mean of the unit-wise blocks over the states of the
                 # burn-in (restarted half-way), then fixed, so that it is the same at W and W'
                 learning = sweep < burn
-                cur = evaluate_rows(l, h, W, params, curvature=learning)
-                if learning:
-                    k_avg = sweep + 1 if sweep < burn // 2 else sweep - burn // 2 + 1
-                    if k_avg == 1:
-                        row_avg[l] = (cur.blocks, cur.metric)
+                if sweep == burn // 2:
+                    row_n[l] = 0                 # restart the average half-way through the burn-in
+                # the blocks (K out (in+1)² n operations) on every CURVATURE_EVERY-th state of the burn-in
+                measure = learning and (sweep % CURVATURE_EVERY == 0 or row_avg[l] is None)
+                cur = (evaluate_rows(l, h, W, params, curvature=measure) if measure or not unitwise[l] else None)
+                rho = orbit_scale(l, params)
+                if measure:
+                    row_n[l] += 1
+                    now = (cur.blocks / rho, cur.metric / rho)
+                    if row_n[l] == 1:
+                        row_avg[l] = now
                     else:
-                        row_avg[l] = tuple(a + (b - a) / k_avg for a, b in zip(row_avg[l], (cur.blocks, cur.metric)))
-                if learning or row_chol[l] is None:
+                        row_avg[l] = tuple(a + (b - a) / row_n[l] for a, b in zip(row_avg[l], now))
+                if learning or row_chol[l] is None or scalable[l]:
                     delta = torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1)
-                    row_chol[l] = row_precision(l, tt, delta)
+                    row_chol[l] = row_precision(l, tt, delta, rho)
+                if unitwise[l]:
+                    current_loss, rate = unit_sweep(l, row_chol[l], sweep)
+                    carry = None
+                    adapt(l, sweep, rate)
+                    continue
                 prop, Wp, log_fwd, log_bwd = row_move(l, h, W, cur, tt, row_chol[l], D)
             else:
                 # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
@@ -448,14 +636,10 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                 carry = _Eval(current_loss, cur.grad, cur.s_val, cur.s_vec,
                               [torch.where(acc3, ap, ac) for ac, ap in zip(cur.acts[1:], prop.acts[1:])],
                               tuple(torch.where(acc3, gp, gc) for gc, gp in zip(cur.g_rest, prop.g_rest)))
-            rate = torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1)
-            if sweep < burn:
-                fast = max(1, burn // 5)       # constant gain first (damping may need many decades), then decaying
-                gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
-                log_damp[:, l] = (log_damp[:, l] - 4.0 * gain * (rate - target)).clamp(min=math.log(1e-12),
-                                                                                       max=math.log(1e14))
-            else:
-                acc_sum[:, l] += rate
+            adapt(l, sweep, torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1))
+        for l in range(L):
+            if scalable[l] and RESCALING_MOVES:
+                rescale_move(l, sweep)
         e = current_loss - l_star
         dist = sum((g * (p - s) ** 2).sum(dim=(1, 2)) for g, p, s in zip(gam, params, star))
         if sweep < burn:
@@ -469,6 +653,12 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     return SamplerRun(energy.reshape(T, C, -1).cpu().numpy(), burn_energy.reshape(T, C, -1).cpu().numpy(),
                      (acc_sum / max(n_rec, 1)).cpu().numpy(), torch.exp(log_damp).cpu().numpy(), final,
                      sq.reshape(T, C, -1).cpu().numpy())
+
+
+def _rescale_exponent(layer: Layer, after: Layer) -> int:
+    """``k`` in the Jacobian ``α^k`` of scaling a unit's incoming weights (and bias) by ``α`` and its
+    outgoing weights by ``1/α``: ``in + has_bias − out`` of the next layer."""
+    return layer.in_features + int(layer.has_bias) - after.out_features
 
 
 def forward_all(spec: MLPSpec, x: torch.Tensor, params: list[torch.Tensor],

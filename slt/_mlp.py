@@ -35,6 +35,7 @@ class Layer:
     has_bias: bool
     activation: Callable[[torch.Tensor], torch.Tensor] | None
     names: tuple[str, ...]          # parameter names in the module: weight (and bias)
+    homogeneous: bool = False       # a nonlinear activation with σ(αz) = α σ(z) for α > 0 (ReLU, LeakyReLU)
 
     @property
     def n_params(self) -> int:
@@ -82,14 +83,16 @@ def parse_mlp(model: torch.nn.Module) -> MLPSpec | None:
                 continue
             if type(mod) is torch.nn.ELU and getattr(mod, "alpha", 1.0) != 1.0:
                 return None
-            layers.append(Layer(pending[0], pending[1], pending[2], act, pending[3]))
+            layers.append(Layer(pending[0], pending[1], pending[2], act, pending[3],
+                                homogeneous=type(mod) is torch.nn.ReLU))
             pending = None
         elif isinstance(mod, torch.nn.LeakyReLU):
             if pending is None:
                 return None
             slope = float(mod.negative_slope)
             layers.append(Layer(pending[0], pending[1], pending[2],
-                                lambda z, s=slope: torch.nn.functional.leaky_relu(z, s), pending[3]))
+                                lambda z, s=slope: torch.nn.functional.leaky_relu(z, s), pending[3],
+                                homogeneous=True))
             pending = None
         else:
             return None

@@ -245,3 +245,27 @@ def test_checkpoints_refuse_bad_input():
         estimate_rlct_checkpoints(net.model, [net.w_star], net.data, net.loss_fn, n=10, steps=[1, 2])
     with pytest.raises(TypeError, match="`checkpoints` must be a sequence"):
         estimate_rlct_checkpoints(net.model, None, net.data, net.loss_fn, n=10)
+
+
+def test_misfit_note_names_a_ladder_that_watanabes_forms_do_not_fit():
+    from slt.ladder import _misfit
+
+    t = np.geomspace(5.0e4, 5.0e6, 5)
+    # measured on the digits ReLU MLP (12 000-sweep chains): g rises, then falls
+    g = np.array([117.03, 135.46, 128.89, 126.01, 122.01])
+    se = np.array([1.77, 1.95, 2.25, 1.15, 1.36])
+    notes = _misfit(fit_ladder(t, g, se), len(t))
+    assert len(notes) == 1 and "does not fit" in notes[0], notes
+    # the same rungs with errors five times larger: the forms fit within them
+    assert _misfit(fit_ladder(t, g, 5 * se), len(t)) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1.0, 200.0), st.integers(2, 4), st.floats(-2.0, 2.0), st.integers(0, 2 ** 31 - 1))
+def test_misfit_is_silent_on_a_ladder_of_watanabes_form(lam, m, c, seed):
+    from slt.ladder import _misfit
+
+    t = np.geomspace(1e3, 1e6, 5)
+    se = np.full(5, 0.01 * lam)
+    g = lam - (m - 1) / (np.log(t) + c) + se * np.random.default_rng(seed).uniform(-1.0, 1.0, 5)   # chi2 <= 5
+    assert _misfit(fit_ladder(t, g, se), len(t)) == []

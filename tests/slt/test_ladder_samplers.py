@@ -186,3 +186,37 @@ def test_unit_wise_proposals_are_exact_gibbs_moves_when_the_conditional_is_gauss
                      gamma=1e-3 / tensor_scales(net, w) ** 2, gen=torch.Generator().manual_seed(1))
     assert run.acceptance[0, 0] > 0.6 and run.acceptance[1, 0] > 0.95, run.acceptance
     assert run.tuning[:, 0].max() < 0.1, run.tuning
+
+
+def _chi2_per_layer(exponent=None, monkeypatch=None):
+    """Layer-wise Σ γ (w − w*)² over 256 chains of a 10-4-2 ReLU network at t = 10⁻⁹, where the target
+    is the localization alone: N(w*, 1/γ) in every parameter (chi-square means 44 and 8)."""
+    import slt._kgibbs as kg
+    from slt._mlp import parse_mlp
+
+    if exponent is not None:
+        monkeypatch.setattr(kg, "_rescale_exponent", lambda layer, after: exponent)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(60, 10, generator=gen, dtype=F64)
+    net = torch.nn.Sequential(torch.nn.Linear(10, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).to(F64)
+    y = net(x).detach()
+    w = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    run = kg.run_kgibbs(parse_mlp(net), net, w, x, y, "mse", np.array([1e-9]), n_chains=256, n_sweeps=60, burn=30,
+                        gamma=torch.full_like(w, 4.0), gen=torch.Generator().manual_seed(1))
+    f = run.final[0]
+    q0 = (4.0 * (f[:, :44] - w[:44]) ** 2).sum(1).mean()
+    q1 = (4.0 * (f[:, 44:52] - w[44:52]) ** 2).sum(1).mean()
+    return [(float(q0) - 44) / math.sqrt(2 * 44 / 256), (float(q1) - 8) / math.sqrt(2 * 8 / 256)]
+
+
+def test_rescaling_moves_keep_the_target():
+    # the moves scale a ReLU unit's incoming weights by α and its outgoing by 1/α (an exact symmetry of
+    # the loss); their Metropolis ratio carries the Jacobian α^(in + 1 − out) = α^9 here.  Where the loss
+    # does not matter (t = 1e-9) the target is the Gaussian localization, whose chi-square means are known.
+    z = _chi2_per_layer()
+    assert max(abs(v) for v in z) < 4.0, z
+
+
+def test_negative_control_rescaling_moves_without_their_jacobian_leave_the_target(monkeypatch):
+    z = _chi2_per_layer(exponent=0, monkeypatch=monkeypatch)
+    assert not max(abs(v) for v in z) < 4.0, z

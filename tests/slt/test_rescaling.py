@@ -63,25 +63,41 @@ def test_the_gibbs_kernel_commutes_with_the_rescaling(digits_mlp, alpha):
     np.testing.assert_allclose(b.energy, a.energy, rtol=1e-6, atol=1e-12)
 
 
+@pytest.fixture(scope="module")
+def rescaled_estimates(digits_mlp):
+    # independent seeds per alpha (seed = index): the agreement must come from precision, not from
+    # the kernel's equivariance reproducing the same chains
+    net, data = digits_mlp
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # every default run warns (split R-hat > 1.05): see below
+        return {a: estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=i,
+                                       progress=False)
+                for i, a in enumerate((1.0, 1e-2, 1e-1, 1e1, 1e2))}
+
+
+@pytest.mark.slow
+def test_lambda_hat_agrees_across_rescalings_within_its_errors(rescaled_estimates):
+    # measured 2026-12-03 (unit-wise and rescaling moves): 120.19 +- 1.08, 121.97 +- 1.01, 121.45 +- 1.27,
+    # 122.32 +- 1.00, 123.11 +- 0.93 at alpha = 1, 1e-2, 1e-1, 10, 1e2 (at most 2.0 combined errors apart)
+    ests = rescaled_estimates
+    ref = ests[1.0]
+    for a, e in ests.items():
+        assert abs(e.value - ref.value) <= 4 * math.hypot(e.stderr, ref.stderr), (a, e.value, e.stderr)
+        assert e.stderr <= 0.02 * e.value, (a, e.stderr)
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
-    "open (issue 11): with unit-wise Gauss-Newton proposals (walls at weight 0.1), the ladder from n beta_max "
-    "upwards and 3000 sweeps of which half burn-in (2026-12-03), seeds 0-4 at alpha = 1, 1e-2, 1e-1, 10, 1e2 give "
-    "113.0 +- 1.5, 111.7 +- 1.7, 110.9 +- 0.9, 121.9 +- 18.3, 111.1 +- 4.9 (ratios 0.98-1.08, within their "
-    "errors); split R-hat 1.2-1.8 on every run, so the health checks fail, and 12 000-sweep runs read 118-121: "
-    "the defaults are ~6 % low and a 2 % agreement of independent runs needs ~1e4 sweeps (docs/slt-estimators.md)"))
-def test_lambda_hat_is_invariant_within_2_percent(digits_mlp):
-    # independent seeds per alpha (seed = index): the agreement must come from precision, not from
-    # the kernel's equivariance reproducing the same chains; and it must be within the reported errors
-    net, data = digits_mlp
-    ests = {}
-    for i, a in enumerate((1.0, 1e-2, 1e-1, 1e1, 1e2)):
-        ests[a] = estimate_rlct_model(rescale_hidden(net, a), data, F.mse_loss, n=len(data[0]), seed=i,
-                                      progress=False)
+    "open (issue 11): the defaults (3000 sweeps, unit-wise and rescaling moves, 2026-12-03) agree across "
+    "rescalings within their errors of ~0.9 %, so two independent runs differ by more than 2 % about one time in "
+    "ten (ratios 1.010-1.024 measured); and they do not pass the health checks (split R-hat 1.1-1.4: the energy's "
+    "autocorrelation time is ~1e2 sweeps), while 12 000-sweep runs read 125.7-126.6 on a g(t) that is not "
+    "monotone (docs/slt-estimators.md)"))
+def test_lambda_hat_is_invariant_within_2_percent(rescaled_estimates):
+    ests = rescaled_estimates
     ref = ests[1.0]
     for a, e in ests.items():
         assert e.diagnostics.converged, (a, e.diagnostics.warnings)
-        assert abs(e.value - ref.value) <= 4 * math.hypot(e.stderr, ref.stderr), (a, e.value, e.stderr)
         assert abs(e.value / ref.value - 1) <= 0.02, {k: (v.value, v.stderr) for k, v in ests.items()}
 
 
