@@ -62,10 +62,11 @@ t = 5.0·10⁴ … 5.0·10⁶): the Kronecker proposal needed a damping of about
 proposal with walls at full weight adapted to δ ≈ 5 and read λ̂ ≈ 101.5 with the energy still
 rising after 9000 sweeps; with the walls at weight 0.1 it read 111-113 at the default 3000 sweeps
 and 118-120 after 12 000 (δ ≈ 40-55).  Moving units one at a time brings δ down to 8-14 and the
-default run to 120-123 (five seeds at α = 10⁻² … 10²), and computing the blocks on every fourth
-burn-in state halves the cost of a burn-in sweep.  The energy's integrated autocorrelation time is
+3000-sweep run to 120-123 (five seeds at α = 10⁻² … 10²), 12 000 sweeps to 125.7-126.6 and the
+6000-sweep default to 123-127; computing the blocks on every eighth burn-in state makes a burn-in
+sweep cost about 1.5 post-burn sweeps (it was 3).  The energy's integrated autocorrelation time is
 still ~10² sweeps (the units' activation patterns, bounded by walls, relax slowly), so split R̂
-stays above 1.05 at 3000 sweeps and the estimate warns.
+stays above 1.05 (1.1-1.25 at 6000 sweeps) and the estimate warns.
 
 References
 ----------
@@ -207,8 +208,8 @@ class _RowEval(NamedTuple):
 ROWWISE_MAX_COST = 2e8
 
 #: The unit-wise blocks are averaged over every ``CURVATURE_EVERY``-th state of the burn-in (they cost
-#: ``out · n · (in + 1)²`` per walker, 2-3 times a sweep's other work on the digits MLP).
-CURVATURE_EVERY = 4
+#: ``out · n · (in + 1)²`` per walker, 3-4 times a sweep's other work on the digits MLP).
+CURVATURE_EVERY = 8
 
 
 def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: torch.Tensor, y: torch.Tensor,

@@ -858,7 +858,7 @@ def estimate_rlct_model(model: torch.nn.Module, data: Any, loss_fn: Callable, w_
         :func:`slt.ladder.auto_beta_max`; capped so that nβ_max <= 1e10, 1e6 in float32), ``n_temps`` (5), ``span`` (100: t from nβ_max/span
         to nβ_max; for an MLP with a nonlinear layer from nβ_max to span·nβ_max), ``temps`` (explicit ladder), ``localization`` (γ = 1e-3, in units of
         each parameter tensor's mean square at w*), ``n_chains`` (4), ``n_sweeps`` (600 Gibbs
-        sweeps, 300 above 20 000 parameters; 3000 with a nonlinear layer; 4000 MALA steps), ``burn`` (a quarter; half with a nonlinear layer), ``multiplicity`` (None: chosen by
+        sweeps, 300 above 20 000 parameters; 6000 with a nonlinear layer; 4000 MALA steps), ``burn`` (a quarter; half with a nonlinear layer), ``multiplicity`` (None: chosen by
         the fit), ``engine`` ("auto", "kgibbs", "pmala"), ``n_blocks`` (4, for standard
         errors), ``quiet`` (False: warn when a health check fails).
         ``llc``/``multitemp``/``scaling``: as for :func:`estimate_rlct`, plus ``batch_size``

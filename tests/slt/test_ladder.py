@@ -269,3 +269,20 @@ def test_misfit_is_silent_on_a_ladder_of_watanabes_form(lam, m, c, seed):
     se = np.full(5, 0.01 * lam)
     g = lam - (m - 1) / (np.log(t) + c) + se * np.random.default_rng(seed).uniform(-1.0, 1.0, 5)   # chi2 <= 5
     assert _misfit(fit_ladder(t, g, se), len(t)) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1.0, 200.0), st.integers(2, 4), st.floats(-2.0, 2.0), st.floats(0.1, 30.0))
+def test_scale_factor_is_the_birge_ratio_of_the_best_form(lam, m, c, blowup):
+    from slt.ladder import _scale_factor
+
+    t = np.geomspace(1e3, 1e6, 5)
+    se = np.full(5, 0.01 * lam)
+    exact = lam - (m - 1) / (np.log(t) + c)
+    assert _scale_factor(fit_ladder(t, exact, se), 5) == pytest.approx(1.0)       # a perfect fit: not scaled
+    wiggle = exact + blowup * se * np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    fit = fit_ladder(t, wiggle, se)
+    k = fit.multiplicity
+    dof = 5 - (3 if k == 1 else 2)
+    assert _scale_factor(fit, 5) == pytest.approx(max(1.0, math.sqrt(fit.candidates[k][1] / dof)))
+    assert _scale_factor(fit, 5) >= 1.0

@@ -220,3 +220,39 @@ def test_rescaling_moves_keep_the_target():
 def test_negative_control_rescaling_moves_without_their_jacobian_leave_the_target(monkeypatch):
     z = _chi2_per_layer(exponent=0, monkeypatch=monkeypatch)
     assert not max(abs(v) for v in z) < 4.0, z
+
+
+@pytest.mark.parametrize("wrong_gradient", [False, True])
+def test_unit_moves_are_exact_gibbs_moves_when_every_unit_is_linear(wrong_gradient, monkeypatch):
+    # three hidden units with a LeakyReLU of slope 1 (parsed as nonlinear, so the last hidden layer moves
+    # unit by unit): each unit's conditional is Gaussian with precision t c_j E[x̂ x̂ᵀ] + γ, c_j ∝ ‖W_out[:, j]‖²,
+    # which is the frozen block times ρ_j, so every move is an exact Gibbs draw.  A wrong incremental loss
+    # or gradient in the unit moves shows as rejections.
+    import torch.nn.functional as F
+
+    import slt._kgibbs as kg
+    from slt._kgibbs import run_kgibbs
+    from slt._mlp import parse_mlp
+
+    if wrong_gradient:       # negative control: the proposal's drift from a gradient 10 % too large
+        right = kg._dloss
+        monkeypatch.setattr(kg, "_dloss", lambda kind, f, y: 1.1 * right(kind, f, y))
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 6, generator=gen, dtype=F64)
+    y = x @ torch.randn(6, 3, generator=gen, dtype=F64) + 0.1 * torch.randn(200, 3, generator=gen, dtype=F64)
+    net = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.LeakyReLU(1.0), torch.nn.Linear(3, 3)).to(F64)
+    opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
+                            line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(net(x), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    w = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    run = run_kgibbs(parse_mlp(net), net, w, x, y, "mse", np.array([1e2, 1e4]), n_chains=4, n_sweeps=80, burn=40,
+                     gamma=1e-3 / tensor_scales(net, w) ** 2, gen=torch.Generator().manual_seed(1))
+    exact = run.acceptance[:, 0].min() > 0.99 and run.tuning[:, 0].max() < 1e-3
+    assert exact != wrong_gradient, (run.acceptance, run.tuning)

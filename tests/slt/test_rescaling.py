@@ -77,22 +77,23 @@ def rescaled_estimates(digits_mlp):
 
 @pytest.mark.slow
 def test_lambda_hat_agrees_across_rescalings_within_its_errors(rescaled_estimates):
-    # measured 2026-12-03 (unit-wise and rescaling moves): 120.19 +- 1.08, 121.97 +- 1.01, 121.45 +- 1.27,
-    # 122.32 +- 1.00, 123.11 +- 0.93 at alpha = 1, 1e-2, 1e-1, 10, 1e2 (at most 2.0 combined errors apart)
+    # measured 2026-12-03 (6000 sweeps, unit-wise and rescaling moves, errors scaled by the fit's Birge ratio):
+    # 126.99 +- 2.40, 123.47 +- 0.97, 123.12 +- 2.68, 126.33 +- 1.99, 123.31 +- 2.78 at alpha = 1, 1e-2, 1e-1, 10,
+    # 1e2 (seed-to-seed standard deviation 1.9; at most 1.4 combined errors apart)
     ests = rescaled_estimates
     ref = ests[1.0]
     for a, e in ests.items():
         assert abs(e.value - ref.value) <= 4 * math.hypot(e.stderr, ref.stderr), (a, e.value, e.stderr)
-        assert e.stderr <= 0.02 * e.value, (a, e.stderr)
+        assert e.stderr <= 0.03 * e.value, (a, e.stderr)     # and the errors are not so wide as to say nothing
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
-    "open (issue 11): the defaults (3000 sweeps, unit-wise and rescaling moves, 2026-12-03) agree across "
-    "rescalings within their errors of ~0.9 %, so two independent runs differ by more than 2 % about one time in "
-    "ten (ratios 1.010-1.024 measured); and they do not pass the health checks (split R-hat 1.1-1.4: the energy's "
-    "autocorrelation time is ~1e2 sweeps), while 12 000-sweep runs read 125.7-126.6 on a g(t) that is not "
-    "monotone (docs/slt-estimators.md)"))
+    "open (issue 11): the defaults (6000 sweeps, unit-wise and rescaling moves, 2026-12-03) agree across "
+    "rescalings within their errors, but those are 1-2 % (seed-to-seed standard deviation 1.9 on ~125; ratios "
+    "0.970-0.995 measured), and they do not pass the health checks (split R-hat 1.1-1.25; g(t) not monotone on "
+    "the ladder, so Watanabe's form does not fit and the fitted form flips between m = 1 and m = 3 from seed to "
+    "seed): docs/slt-estimators.md"))
 def test_lambda_hat_is_invariant_within_2_percent(rescaled_estimates):
     ests = rescaled_estimates
     ref = ests[1.0]
