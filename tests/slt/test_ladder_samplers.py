@@ -157,20 +157,15 @@ def test_gibbs_moves_are_all_accepted_at_the_top_of_the_automatic_ladder():
     assert run.acceptance.min() > 0.95, run.acceptance
 
 
-def test_unit_wise_proposals_are_exact_gibbs_moves_when_the_conditional_is_gaussian():
-    # a LeakyReLU of slope 1 is the identity but parses as a nonlinear layer, so layer 0 gets the
-    # unit-wise Gauss–Newton proposal; with one hidden unit its block is the exact conditional
-    # precision up to the output layer's fluctuation (the precision is frozen at its burn-in mean),
-    # so at a minimum almost every move is accepted when t is large and the damping stays small
+def _linear_units_at_a_minimum(hidden: int):
+    """A 6-``hidden``-3 network whose hidden activation is a LeakyReLU of slope 1 (the identity, parsed as a
+    nonlinear layer), trained by L-BFGS to a minimum of the mean squared error on 200 noisy linear targets."""
     import torch.nn.functional as F
-
-    from slt._kgibbs import run_kgibbs
-    from slt._mlp import parse_mlp
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(200, 6, generator=gen, dtype=F64)
     y = x @ torch.randn(6, 3, generator=gen, dtype=F64) + 0.1 * torch.randn(200, 3, generator=gen, dtype=F64)
-    net = torch.nn.Sequential(torch.nn.Linear(6, 1), torch.nn.LeakyReLU(1.0), torch.nn.Linear(1, 3)).to(F64)
+    net = torch.nn.Sequential(torch.nn.Linear(6, hidden), torch.nn.LeakyReLU(1.0), torch.nn.Linear(hidden, 3)).to(F64)
     opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
                             line_search_fn="strong_wolfe")
 
@@ -181,7 +176,18 @@ def test_unit_wise_proposals_are_exact_gibbs_moves_when_the_conditional_is_gauss
         return loss
 
     opt.step(closure)
-    w = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    return net, x, y, torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+
+
+def test_unit_wise_proposals_are_exact_gibbs_moves_when_the_conditional_is_gaussian():
+    # a LeakyReLU of slope 1 is the identity but parses as a nonlinear layer, so layer 0 gets the
+    # unit-wise Gauss–Newton proposal; with one hidden unit its block is the exact conditional
+    # precision up to the output layer's fluctuation (the precision is frozen at its burn-in mean),
+    # so at a minimum almost every move is accepted when t is large and the damping stays small
+    from slt._kgibbs import run_kgibbs
+    from slt._mlp import parse_mlp
+
+    net, x, y, w = _linear_units_at_a_minimum(1)
     run = run_kgibbs(parse_mlp(net), net, w, x, y, "mse", np.array([1e2, 1e4]), n_chains=2, n_sweeps=40, burn=20,
                      gamma=1e-3 / tensor_scales(net, w) ** 2, gen=torch.Generator().manual_seed(1))
     assert run.acceptance[0, 0] > 0.6 and run.acceptance[1, 0] > 0.95, run.acceptance
@@ -228,8 +234,6 @@ def test_unit_moves_are_exact_gibbs_moves_when_every_unit_is_linear(wrong_gradie
     # unit by unit): each unit's conditional is Gaussian with precision t c_j E[x̂ x̂ᵀ] + γ, c_j ∝ ‖W_out[:, j]‖²,
     # which is the frozen block times ρ_j, so every move is an exact Gibbs draw.  A wrong incremental loss
     # or gradient in the unit moves shows as rejections.
-    import torch.nn.functional as F
-
     import slt._kgibbs as kg
     from slt._kgibbs import run_kgibbs
     from slt._mlp import parse_mlp
@@ -237,21 +241,7 @@ def test_unit_moves_are_exact_gibbs_moves_when_every_unit_is_linear(wrong_gradie
     if wrong_gradient:       # negative control: the proposal's drift from a gradient 10 % too large
         right = kg._dloss
         monkeypatch.setattr(kg, "_dloss", lambda kind, f, y: 1.1 * right(kind, f, y))
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(200, 6, generator=gen, dtype=F64)
-    y = x @ torch.randn(6, 3, generator=gen, dtype=F64) + 0.1 * torch.randn(200, 3, generator=gen, dtype=F64)
-    net = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.LeakyReLU(1.0), torch.nn.Linear(3, 3)).to(F64)
-    opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
-                            line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    w = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    net, x, y, w = _linear_units_at_a_minimum(3)
     run = run_kgibbs(parse_mlp(net), net, w, x, y, "mse", np.array([1e2, 1e4]), n_chains=4, n_sweeps=80, burn=40,
                      gamma=1e-3 / tensor_scales(net, w) ** 2, gen=torch.Generator().manual_seed(1))
     exact = run.acceptance[:, 0].min() > 0.99 and run.tuning[:, 0].max() < 1e-3
