@@ -400,7 +400,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         return torch.linalg.cholesky(prec + gbar[l] * eye)
 
     # rescaling moves (exact symmetries of the loss): hidden layers with a positively homogeneous activation
-    scalable = [l + 1 < L and spec.layers[l].homogeneous for l in range(L)]
+    scalable = [RESCALING_MOVES and l + 1 < L and spec.layers[l].homogeneous for l in range(L)]
     log_sig = torch.full((T, L), math.log(0.05), dtype=dtype, device=device)
     n_gain = [_rescale_exponent(spec.layers[l], spec.layers[l + 1]) if scalable[l] else 0 for l in range(L)]
 
@@ -448,6 +448,16 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         quad = (chol.transpose(-1, -2) @ r.unsqueeze(-1)).squeeze(-1)
         return prop, Wp, -0.5 * (xi ** 2).sum(dim=(1, 2)), -0.5 * (quad ** 2).sum(dim=(1, 2))
 
+    def check_finite(loss: torch.Tensor, sweep: int, l: int) -> None:
+        """Raise :class:`EstimatorDivergenceError` (naming chain, temperature, sweep and layer, with the
+        recorded trace) when a walker's current loss is not finite."""
+        if not torch.isfinite(loss).all():
+            k = int((~torch.isfinite(loss)).nonzero()[0, 0])
+            raise EstimatorDivergenceError(
+                f"ladder chain {k % C} (t = {float(temps[k // C]):.4g}) has a non-finite loss at sweep "
+                f"{sweep}, layer {l}", chain=k % C, step=sweep,
+                partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
+
     def adapt(l: int, sweep: int, rate: torch.Tensor) -> None:
         """Damping towards the target acceptance during burn-in (per temperature); acceptance after."""
         if sweep < burn:
@@ -476,12 +486,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         hcur = hs[l + 1].clone()                                           # (K, n, out): σ(z)
         f = torch.matmul(augment(hcur, nxt.has_bias, cs[l + 1]), W2.transpose(-1, -2))
         loss = _loss(kind, f, y)
-        if not torch.isfinite(loss).all():
-            k = int((~torch.isfinite(loss)).nonzero()[0, 0])
-            raise EstimatorDivergenceError(
-                f"ladder chain {k % C} (t = {float(temps[k // C]):.4g}) has a non-finite loss at sweep "
-                f"{sweep}, layer {l}", chain=k % C, step=sweep,
-                partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
+        check_finite(loss, sweep, l)
         tK = t.reshape(K, 1)
         rate = torch.zeros(K, dtype=dtype, device=device)
 
@@ -565,7 +570,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                         row_avg[l] = now
                     else:
                         row_avg[l] = tuple(a + (b - a) / row_n[l] for a, b in zip(row_avg[l], now))
-                if learning or row_chol[l] is None or scalable[l]:
+                if learning or row_chol[l] is None or l + 1 < L:     # ρ moves with the next layer
                     delta = torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1)
                     row_chol[l] = row_precision(l, tt, delta, rho)
                 if unitwise[l]:
@@ -615,12 +620,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                 log_fwd = -0.5 * (xi ** 2).sum(dim=(1, 2)) + 0.5 * torch.log(P).sum(dim=(1, 2))
                 log_bwd = (-0.5 * (Pp * (back_rot + g_rot_p / Pp) ** 2).sum(dim=(1, 2))
                            + 0.5 * torch.log(Pp).sum(dim=(1, 2)))
-            if not torch.isfinite(cur.loss).all():
-                k = int((~torch.isfinite(cur.loss)).nonzero()[0, 0])
-                raise EstimatorDivergenceError(
-                    f"ladder chain {k % C} (t = {float(temps[k // C]):.4g}) has a non-finite loss at sweep "
-                    f"{sweep}, layer {l}", chain=k % C, step=sweep,
-                    partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
+            check_finite(cur.loss, sweep, l)
             dU = (t * (cur.loss - prop.loss)
                   + 0.5 * (D * ((W - star[l]) ** 2 - (Wp - star[l]) ** 2)).sum(dim=(1, 2)))
             log_a = dU + log_bwd - log_fwd
@@ -639,7 +639,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                               tuple(torch.where(acc3, gp, gc) for gc, gp in zip(cur.g_rest, prop.g_rest)))
             adapt(l, sweep, torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1))
         for l in range(L):
-            if scalable[l] and RESCALING_MOVES:
+            if scalable[l]:
                 rescale_move(l, sweep)
         e = current_loss - l_star
         dist = sum((g * (p - s) ** 2).sum(dim=(1, 2)) for g, p, s in zip(gam, params, star))

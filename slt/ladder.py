@@ -535,12 +535,16 @@ def _scale_factor(fit: LadderFit, n_rungs: int) -> float:
     >>> round(_scale_factor(fit, 5), 2)
     4.17
     """
-    m = fit.multiplicity
-    chi2 = fit.candidates[m][1]
-    dof = n_rungs - (3 if m == 1 else 2)
+    _, chi2, dof = _best_chi2(fit, n_rungs)
     if dof < 1 or not math.isfinite(chi2):
         return 1.0
     return max(1.0, math.sqrt(chi2 / dof))
+
+
+def _best_chi2(fit: LadderFit, n_rungs: int) -> tuple[int, float, int]:
+    """The best form's multiplicity, χ² and degrees of freedom (rungs minus its 3 or 2 parameters)."""
+    m = fit.multiplicity
+    return m, fit.candidates[m][1], n_rungs - (3 if m == 1 else 2)
 
 
 def _misfit(fit: LadderFit, n_rungs: int) -> list[str]:
@@ -554,9 +558,7 @@ def _misfit(fit: LadderFit, n_rungs: int) -> list[str]:
     """
     from scipy.stats import chi2 as chi2_dist
 
-    m = fit.multiplicity
-    _, chi2, _ = fit.candidates[m]
-    dof = n_rungs - (3 if m == 1 else 2)
+    m, chi2, dof = _best_chi2(fit, n_rungs)
     if dof < 1 or not math.isfinite(chi2):
         return []
     p = float(chi2_dist.sf(chi2, dof))
