@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from pdcheck import as_torch_generator, check_int
 
-__all__ = ["digits_relu_mlp", "rescale_hidden"]
+__all__ = ["digits_relu_mlp", "relu_regression", "rescale_hidden"]
 
 
 def digits_relu_mlp(hidden: int = 4, *, n_points: int = 500, seed: Any = 0,
@@ -85,13 +85,85 @@ def digits_relu_mlp(hidden: int = 4, *, n_points: int = 500, seed: Any = 0,
         return loss
 
     lbfgs.step(closure)
-    for p in net.parameters():
-        p.grad = None
+    _polish(net, x, y)
+    return net, (x, y)
+
+
+def relu_regression(hidden: int = 3, *, n_points: int = 30, seed: Any = 2, dtype: torch.dtype = torch.float64
+                    ) -> tuple[torch.nn.Sequential, tuple[torch.Tensor, torch.Tensor]]:
+    """A 2-``hidden``-1 ReLU network at the exact minimum of its squared error on noisy synthetic data.
+
+    Small enough that a sampler reaches the asymptotic regime (the default's kink and walls are
+    crossed below t ~ 3.5e4): the reference for λ̂ of a ReLU network against the exact
+    :func:`slt.relu.relu_minimum`.  Data: ``x ~ N(0, I_2)``, ``y = tanh(x·v) + 0.3 ε`` (``v``, ``ε``
+    standard normal); weights ~ N(0, 1); L-BFGS, then the active-set Newton method of
+    :func:`slt.relu.relu_minimum`.  The default (seed 2) has one data point on a kink: λ = 11/2 (d = 13, three
+    rescaling directions flat).
+
+    Parameters
+    ----------
+    hidden : int, default 3
+        Hidden width (1 ... 64).
+    n_points : int, default 30
+        Number of data points (5 ... 10 000).
+    seed : int or torch.Generator, default 2
+        Seeds data and initialisation.
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    model, (x, y)
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad sizes or dtype.
+    slt.errors.NonDegeneracyError
+        The Newton polish did not converge (another seed will do).
+
+    Examples
+    --------
+    >>> net, (x, y) = relu_regression()
+    >>> tuple(x.shape), tuple(y.shape), sum(p.numel() for p in net.parameters())
+    ((30, 2), (30, 1), 13)
+    """
+    import torch.nn.functional as F
+
+    hidden = check_int("hidden", hidden, low=1, high=64)
+    n_points = check_int("n_points", n_points, low=5, high=10_000)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`dtype` must be a floating torch.dtype, got {dtype!r}")
+    g = as_torch_generator(seed)
+    x = torch.randn(n_points, 2, generator=g, dtype=dtype)
+    y = torch.tanh(x @ torch.randn(2, 1, generator=g, dtype=dtype)) + 0.3 * torch.randn(n_points, 1, generator=g,
+                                                                                         dtype=dtype)
+    with torch.random.fork_rng(devices=[]):
+        net = torch.nn.Sequential(torch.nn.Linear(2, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)).to(dtype)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=dtype))
+    opt = torch.optim.LBFGS(net.parameters(), max_iter=2000, tolerance_grad=1e-12, tolerance_change=0,
+                            line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(net(x), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    _polish(net, x, y)
+    return net, (x, y)
+
+
+def _polish(net: torch.nn.Sequential, x: torch.Tensor, y: torch.Tensor) -> None:
+    """Move ``net`` to the exact local minimum on its ReLU kinks (in place)."""
     from slt.relu import _active_set, _Net
 
+    for p in net.parameters():
+        p.grad = None
     w, _ = _active_set(_Net(net, x, y), torch.cat([p.detach().reshape(-1) for p in net.parameters()]), 200, 1e-15)
     torch.nn.utils.vector_to_parameters(w, net.parameters())
-    return net, (x, y)
 
 
 def rescale_hidden(model: torch.nn.Sequential, alpha: float) -> torch.nn.Sequential:

@@ -54,28 +54,9 @@ def _idata():
 
 @functools.lru_cache(maxsize=None)
 def _relu_fit():
-    """A 2-3-1 ReLU network at an L-BFGS minimum on 30 points (relu_minimum certifies it: one kink)."""
-    import torch.nn.functional as F
+    from slt.models import relu_regression
 
-    g = torch.Generator().manual_seed(3)
-    x = torch.randn(30, 2, generator=g, dtype=torch.float64)
-    y = (torch.tanh(x @ torch.randn(2, 1, generator=g, dtype=torch.float64))
-         + 0.3 * torch.randn(30, 1, generator=g, dtype=torch.float64))
-    with torch.random.fork_rng(devices=[]):
-        net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64))
-    opt = torch.optim.LBFGS(net.parameters(), max_iter=2000, tolerance_grad=1e-12, tolerance_change=0,
-                            line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
+    net, (x, y) = relu_regression()
     return net, x, y
 
 
@@ -298,6 +279,8 @@ def _cases() -> list[Case]:
                                                                           potential=None, w0=None, variables=None,
                                                                           rtol=1e-8)),
         C("slt.relu_minimum", slt.relu_minimum, _relu_case),
+        C("slt.models.relu_regression", slt.models.relu_regression,
+          lambda: dict(hidden=3, n_points=30, seed=2, dtype=torch.float64)),
         C("slt.rlct_deep_linear", slt.rlct_deep_linear, lambda: dict(widths=[2, 2, 2], r=1)),
         C("slt.rlct_newton", slt.rlct_newton, lambda: dict(K=x ** 2 * y ** 4, variables=[x, y],
                                                             prior_exponents=None, on_degenerate="raise")),

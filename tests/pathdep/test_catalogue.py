@@ -171,6 +171,7 @@ QUICK_VERDICTS = {
     "slt.networks.llc_is_localized_posterior": "HOLDS",
     "slt.networks.dln_rlct_aoyagi": "HOLDS",
     "slt.networks.relu_rescaling_invariance": "HOLDS",
+    "slt.networks.relu_kink_lambda": "HOLDS",
     "slt.expfam.generic_symmetry": "HOLDS",
     "slt.expfam.degeneracy": "HOLDS",
     "slt.expfam.base_measure_free": "REFUTED",

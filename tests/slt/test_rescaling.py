@@ -48,7 +48,7 @@ def test_the_network_is_at_a_certified_minimum(digits_mlp):
 
     net, (x, y) = digits_mlp
     res = relu_minimum(net, x, y)
-    assert res.loss == pytest.approx(float(F.mse_loss(net(x), y)), rel=1e-14, abs=0)
+    assert res.loss == pytest.approx(float(F.mse_loss(net(x), y)), rel=1e-13, abs=0)
     assert len(res.kinks) == 2 and (res.slopes > 0).all()
 
 
@@ -85,9 +85,9 @@ def rescaled_estimates(digits_mlp):
 
 @pytest.mark.slow
 def test_lambda_hat_agrees_across_rescalings_within_its_errors(rescaled_estimates):
-    # measured 2026-12-03 (6000 sweeps, unit-wise and rescaling moves, errors scaled by the fit's Birge ratio):
-    # 126.99 +- 2.40, 123.47 +- 0.97, 123.12 +- 2.68, 126.33 +- 1.99, 123.31 +- 2.78 at alpha = 1, 1e-2, 1e-1, 10,
-    # 1e2 (seed-to-seed standard deviation 1.9; at most 1.4 combined errors apart)
+    # measured 2026-12-03 (6000 sweeps; w* at its exact minimum on two kinks; kink moves and per-unit damping):
+    # 126.23 +- 2.11, 124.97 +- 3.25, 125.43 +- 2.34, 125.93 +- 0.90, 124.77 +- 2.32 at alpha = 1, 1e-2, 1e-1,
+    # 10, 1e2 (seed-to-seed standard deviation 0.6). Before the kink moves: 126.99 +- 2.40 ... 123.12 +- 2.68 (1.9)
     ests = rescaled_estimates
     ref = ests[1.0]
     for a, e in ests.items():
@@ -96,18 +96,23 @@ def test_lambda_hat_agrees_across_rescalings_within_its_errors(rescaled_estimate
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "open (issue 11): the defaults (6000 sweeps, unit-wise and rescaling moves, 2026-12-03) agree across "
-    "rescalings within their errors, but those are 1-2 % (seed-to-seed standard deviation 1.9 on ~125; ratios "
-    "0.970-0.995 measured), and they do not pass the health checks (split R-hat 1.1-1.25; g(t) not monotone on "
-    "the ladder, so Watanabe's form does not fit and the fitted form flips between m = 1 and m = 3 from seed to "
-    "seed): docs/slt-estimators.md"))
 def test_lambda_hat_is_invariant_within_2_percent(rescaled_estimates):
+    # issue 11's requirement, on independent seeds: ratios 0.990, 0.994, 0.998, 0.988 measured (2026-12-03)
     ests = rescaled_estimates
     ref = ests[1.0]
     for a, e in ests.items():
-        assert e.diagnostics.converged, (a, e.diagnostics.warnings)
         assert abs(e.value / ref.value - 1) <= 0.02, {k: (v.value, v.stderr) for k, v in ests.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    "open (issue 11): every default estimate on this network warns (split R-hat 1.05-1.19 at some rung; two of "
+    "five also name the misfit of Watanabe's form): the default rungs t = 5e4 ... 5e6 lie below the network's "
+    "t_walls = 2.2e9 (slt.relu_minimum), where g(t) is an effective, non-monotone coefficient (115, 129, 128, "
+    "127, 122 measured) and the exact lambda = 247/2 is not yet reached: docs/slt-estimators.md"))
+def test_the_rescaled_estimates_pass_the_health_checks(rescaled_estimates):
+    for a, e in rescaled_estimates.items():
+        assert e.diagnostics.converged, (a, e.diagnostics.warnings)
 
 
 def test_negative_control_the_isotropic_llc_is_not_invariant(digits_mlp):
