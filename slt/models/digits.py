@@ -58,10 +58,7 @@ def digits_relu_mlp(hidden: int = 4, *, n_points: int = 500, seed: Any = 0,
     """
     from sklearn.datasets import load_digits
 
-    hidden = check_int("hidden", hidden, low=1, high=256)
-    n_points = check_int("n_points", n_points, low=20, high=1797)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"`dtype` must be a floating torch.dtype, got {dtype!r}")
+    hidden, n_points = _check_sizes(hidden, 256, n_points, 20, 1797, dtype)
     gen = as_torch_generator(seed)
     xs, ys = load_digits(return_X_y=True)
     xs, ys = xs[:n_points], ys[:n_points]
@@ -76,15 +73,7 @@ def digits_relu_mlp(hidden: int = 4, *, n_points: int = 500, seed: Any = 0,
         opt.zero_grad()
         F.mse_loss(net(x), y).backward()
         opt.step()
-    lbfgs = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe")
-
-    def closure():
-        lbfgs.zero_grad()
-        loss = F.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-
-    lbfgs.step(closure)
+    _lbfgs_to_minimum(net, x, y, max_iter=500, tolerance_grad=1e-10)
     _polish(net, x, y)
     return net, (x, y)
 
@@ -127,12 +116,7 @@ def relu_regression(hidden: int = 3, *, n_points: int = 30, seed: Any = 2, dtype
     >>> tuple(x.shape), tuple(y.shape), sum(p.numel() for p in net.parameters())
     ((30, 2), (30, 1), 13)
     """
-    import torch.nn.functional as F
-
-    hidden = check_int("hidden", hidden, low=1, high=64)
-    n_points = check_int("n_points", n_points, low=5, high=10_000)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"`dtype` must be a floating torch.dtype, got {dtype!r}")
+    hidden, n_points = _check_sizes(hidden, 64, n_points, 5, 10_000, dtype)
     g = as_torch_generator(seed)
     x = torch.randn(n_points, 2, generator=g, dtype=dtype)
     y = torch.tanh(x @ torch.randn(2, 1, generator=g, dtype=dtype)) + 0.3 * torch.randn(n_points, 1, generator=g,
@@ -142,8 +126,26 @@ def relu_regression(hidden: int = 3, *, n_points: int = 30, seed: Any = 2, dtype
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=g, dtype=dtype))
-    opt = torch.optim.LBFGS(net.parameters(), max_iter=2000, tolerance_grad=1e-12, tolerance_change=0,
-                            line_search_fn="strong_wolfe")
+    _lbfgs_to_minimum(net, x, y, max_iter=2000, tolerance_grad=1e-12, tolerance_change=0.0)
+    _polish(net, x, y)
+    return net, (x, y)
+
+
+def _check_sizes(hidden: Any, max_hidden: int, n_points: Any, min_points: int, max_points: int,
+                 dtype: Any) -> tuple[int, int]:
+    hidden = check_int("hidden", hidden, low=1, high=max_hidden)
+    n_points = check_int("n_points", n_points, low=min_points, high=max_points)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"`dtype` must be a floating torch.dtype, got {dtype!r}")
+    return hidden, n_points
+
+
+def _lbfgs_to_minimum(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, max_iter: int,
+                     tolerance_grad: float, tolerance_change: float = 1e-9) -> None:
+    """Minimise ``F.mse_loss(net(x), y)`` in place with one strong-Wolfe L-BFGS run (a helper of the models
+    here and of tests)."""
+    opt = torch.optim.LBFGS(net.parameters(), max_iter=max_iter, tolerance_grad=tolerance_grad,
+                            tolerance_change=tolerance_change, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
@@ -152,16 +154,14 @@ def relu_regression(hidden: int = 3, *, n_points: int = 30, seed: Any = 2, dtype
         return loss
 
     opt.step(closure)
-    _polish(net, x, y)
-    return net, (x, y)
+    for p in net.parameters():
+        p.grad = None
 
 
 def _polish(net: torch.nn.Sequential, x: torch.Tensor, y: torch.Tensor) -> None:
     """Move ``net`` to the exact local minimum on its ReLU kinks (in place)."""
     from slt.relu import _active_set, _Net
 
-    for p in net.parameters():
-        p.grad = None
     w, _ = _active_set(_Net(net, x, y), torch.cat([p.detach().reshape(-1) for p in net.parameters()]), 200, 1e-15)
     torch.nn.utils.vector_to_parameters(w, net.parameters())
 

@@ -160,22 +160,13 @@ def test_gibbs_moves_are_all_accepted_at_the_top_of_the_automatic_ladder():
 def _linear_units_at_a_minimum(hidden: int):
     """A 6-``hidden``-3 network whose hidden activation is a LeakyReLU of slope 1 (the identity, parsed as a
     nonlinear layer), trained by L-BFGS to a minimum of the mean squared error on 200 noisy linear targets."""
-    import torch.nn.functional as F
+    from slt.models.digits import _lbfgs_to_minimum
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(200, 6, generator=gen, dtype=F64)
     y = x @ torch.randn(6, 3, generator=gen, dtype=F64) + 0.1 * torch.randn(200, 3, generator=gen, dtype=F64)
     net = torch.nn.Sequential(torch.nn.Linear(6, hidden), torch.nn.LeakyReLU(1.0), torch.nn.Linear(hidden, 3)).to(F64)
-    opt = torch.optim.LBFGS(net.parameters(), max_iter=500, tolerance_grad=1e-13, tolerance_change=0,
-                            line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.mse_loss(net(x), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
+    _lbfgs_to_minimum(net, x, y, max_iter=500, tolerance_grad=1e-13, tolerance_change=0.0)
     return net, x, y, torch.cat([p.detach().reshape(-1) for p in net.parameters()])
 
 
