@@ -52,7 +52,11 @@ a health-check failure and the standard error is scaled by the best form's Birge
 123.5 ± 1.0, 123.1 ± 2.7, 126.3 ± 2.0 and 123.3 ± 2.8 (seed-to-seed standard deviation 1.9; the
 kernel is equivariant, so the same seed gives the same estimate at every α), each warning (split
 R̂ 1.1-1.25).  Earlier versions of the proposal read 111-113 (joint moves of a layer's units) and
-101.5 (walls at full weight).  Deep linear networks keep their exact Gibbs sampler, their ladder below nβ_max and the
+101.5 (walls at full weight).  With ``w*`` at its exact minimum on two ReLU kinks
+(:func:`slt.relu_minimum`: λ = 247/2) and kink moves for the unit that carries them, the same five
+runs read 126.2 ± 2.1, 125.0 ± 3.3, 125.4 ± 2.3, 125.9 ± 0.9 and 124.8 ± 2.3 (seed-to-seed standard
+deviation 0.6; still warning): these rungs lie below the network's ``t_walls`` = 2.2e9, where g(t)
+is an effective coefficient.  Deep linear networks keep their exact Gibbs sampler, their ladder below nβ_max and the
 chain-block standard error their table was measured with (applied to the same traces of the ten
 DLNs of the 1e2 and 1e3 buckets, the floor moved no estimate by more than 0.8 percentage points
 and left every |error|/s.e. below 3, as the block rule does).
