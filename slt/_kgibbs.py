@@ -431,6 +431,10 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     log_sig = torch.full((T, L), math.log(0.05), dtype=dtype, device=device)
     n_gain = [_rescale_exponent(spec.layers[l], spec.layers[l + 1]) if scalable[l] else 0 for l in range(L)]
 
+    def walk_step(log_s: torch.Tensor, sweep: int, rate: torch.Tensor, low: float) -> torch.Tensor:
+        """One burn-in step of a one-dimensional random walk's log scale towards an acceptance of 0.44."""
+        return (log_s + 2.0 * (rate - 0.44) / (1.0 + sweep) ** 0.6).clamp(min=math.log(low), max=math.log(10.0))
+
     def rescale_move(l: int, sweep: int) -> None:
         """Scale unit ``j``'s incoming weights by ``α = e^s`` and its outgoing by ``1/α`` (``s ~ N(0, σ²)``),
         for every unit and walker at once; the loss is unchanged, so the Metropolis ratio is the
@@ -453,9 +457,8 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         params[l + 1] = torch.cat([cols / a.unsqueeze(1), Wn[:, :, nu:]], dim=-1)
         hs[l + 1] = hs[l + 1] * a.unsqueeze(1)
         if sweep < burn:               # the scale of the moves: towards an acceptance of 0.44 (one dimension)
-            rate = torch.exp(log_a.clamp(max=0.0)).reshape(T, C * nu).mean(1)
-            gain = 1.0 / (1.0 + sweep) ** 0.6
-            log_sig[:, l] = (log_sig[:, l] + 2.0 * gain * (rate - 0.44)).clamp(min=math.log(1e-6), max=math.log(10.0))
+            log_sig[:, l] = walk_step(log_sig[:, l], sweep, torch.exp(log_a.clamp(max=0.0)).reshape(T, C * nu).mean(1),
+                                      low=1e-6)
 
     def row_move(l: int, h: torch.Tensor, W: torch.Tensor, cur: _RowEval, tt: torch.Tensor, chol: torch.Tensor,
                  D: torch.Tensor) -> tuple[_RowEval, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -485,13 +488,17 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
                 f"{sweep}, layer {l}", chain=k % C, step=sweep,
                 partial=energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy())
 
+    def damp_step(log_d: torch.Tensor, sweep: int, rate: torch.Tensor) -> torch.Tensor:
+        """One burn-in step of a log damping towards the target acceptance: a constant gain first (damping
+        may need many decades), then decaying."""
+        fast = max(1, burn // 5)
+        gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
+        return (log_d - 4.0 * gain * (rate - target)).clamp(min=math.log(1e-12), max=math.log(1e14))
+
     def adapt(l: int, sweep: int, rate: torch.Tensor) -> None:
         """Damping towards the target acceptance during burn-in (per temperature); acceptance after."""
         if sweep < burn:
-            fast = max(1, burn // 5)       # constant gain first (damping may need many decades), then decaying
-            gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
-            log_damp[:, l] = (log_damp[:, l] - 4.0 * gain * (rate - target)).clamp(min=math.log(1e-12),
-                                                                                   max=math.log(1e14))
+            log_damp[:, l] = damp_step(log_damp[:, l], sweep, rate)
         else:
             acc_sum[:, l] += rate
 
@@ -499,10 +506,7 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
         """Per-unit damping towards the target acceptance during burn-in; ``rate`` (T, units)."""
         nu = rate.shape[1]
         if sweep < burn:
-            fast = max(1, burn // 5)
-            gain = 1.0 if sweep < fast else 1.0 / (1.0 + sweep - fast) ** 0.6
-            log_damp_u[:, l, :nu] = (log_damp_u[:, l, :nu] - 4.0 * gain * (rate - target)).clamp(
-                min=math.log(1e-12), max=math.log(1e14))
+            log_damp_u[:, l, :nu] = damp_step(log_damp_u[:, l, :nu], sweep, rate)
             log_damp[:, l] = log_damp_u[:, l, :nu].mean(1)
         else:
             acc_sum[:, l] += rate.mean(1)
@@ -563,41 +567,27 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             zj = torch.matmul(hb, wj.unsqueeze(-1)).squeeze(-1)             # (K, n)
             _, sl = act_grad(zj)
             gU = tK * grad_unit(sl, f, w2j) + Dj * (wj - sj)
-            if kink is None:
-                xi = torch.randn(wj.shape, generator=gen, dtype=dtype, device=device)
-                noise = torch.linalg.solve_triangular(Lc.transpose(-1, -2), xi.unsqueeze(-1), upper=True).squeeze(-1)
-                wp = wj - torch.cholesky_solve(gU.unsqueeze(-1), Lc).squeeze(-1) + noise
-                hp, slp, fp, lossp = propose(j, wp, w2j, f)
-                gUp = tK * grad_unit(slp, fp, w2j) + Dj * (wp - sj)
-                back = (wj - wp) + torch.cholesky_solve(gUp.unsqueeze(-1), Lc).squeeze(-1)
-                quad = (Lc.transpose(-1, -2) @ back.unsqueeze(-1)).squeeze(-1)
-                log_a = (t * (loss - lossp) + 0.5 * (Dj * ((wj - sj) ** 2 - (wp - sj) ** 2)).sum(-1)
-                         - 0.5 * (quad ** 2).sum(-1) + 0.5 * (xi ** 2).sum(-1))
-                log_a = finite(log_a, lossp)
-                ok = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
-                f, loss = settle(j, ok, wp, hp, fp, lossp, f, loss)
-                rate[:, j] = torch.exp(log_a.clamp(max=0.0))
-                continue
-            # a unit with data points on its kink at w*: the same proposal within the creases' tangent space
-            # (the kinks' pre-activations unchanged, so no move crosses them), then a random walk along the
-            # kinks' normals at the kinks' own scale 1/(t · slope) (see KINK_MOVES)
-            R, Bt = kink                                                     # (k, p), (p, p - k)
-            P = Lc @ Lc.transpose(-1, -2)
-            Lr = torch.linalg.cholesky(Bt.transpose(0, 1) @ P @ Bt)        # (K, p - k, p - k)
-            xi = torch.randn((K, Bt.shape[1]), generator=gen, dtype=dtype, device=device)
-            gr = gU @ Bt
-            noise = torch.linalg.solve_triangular(Lr.transpose(-1, -2), xi.unsqueeze(-1), upper=True).squeeze(-1)
-            c = -torch.cholesky_solve(gr.unsqueeze(-1), Lr).squeeze(-1) + noise
-            wp = wj + c @ Bt.transpose(0, 1)
+            # the Gauss–Newton (MALA) move; for a unit with data points on its kink at w*, within the creases'
+            # tangent space (coordinates c, w = w_j + B c: the kinks' pre-activations unchanged, so no move
+            # crosses them), followed by a random walk along the kinks' normals (see KINK_MOVES)
+            B = None if kink is None else kink[1]                            # (p, p - k)
+            Lm = Lc if B is None else torch.linalg.cholesky(B.transpose(0, 1) @ (Lc @ Lc.transpose(-1, -2)) @ B)
+            xi = torch.randn((K, Lm.shape[-1]), generator=gen, dtype=dtype, device=device)
+            noise = torch.linalg.solve_triangular(Lm.transpose(-1, -2), xi.unsqueeze(-1), upper=True).squeeze(-1)
+            c = -torch.cholesky_solve((gU if B is None else gU @ B).unsqueeze(-1), Lm).squeeze(-1) + noise
+            wp = wj + (c if B is None else c @ B.transpose(0, 1))
             hp, slp, fp, lossp = propose(j, wp, w2j, f)
-            grp = (tK * grad_unit(slp, fp, w2j) + Dj * (wp - sj)) @ Bt
-            back = -c + torch.cholesky_solve(grp.unsqueeze(-1), Lr).squeeze(-1)
-            quad = (Lr.transpose(-1, -2) @ back.unsqueeze(-1)).squeeze(-1)
+            gUp = tK * grad_unit(slp, fp, w2j) + Dj * (wp - sj)
+            back = -c + torch.cholesky_solve((gUp if B is None else gUp @ B).unsqueeze(-1), Lm).squeeze(-1)
+            quad = (Lm.transpose(-1, -2) @ back.unsqueeze(-1)).squeeze(-1)
             log_a = finite(t * (loss - lossp) + 0.5 * (Dj * ((wj - sj) ** 2 - (wp - sj) ** 2)).sum(-1)
                            - 0.5 * (quad ** 2).sum(-1) + 0.5 * (xi ** 2).sum(-1), lossp)
             ok = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
             f, loss = settle(j, ok, wp, hp, fp, lossp, f, loss)
             rate[:, j] = torch.exp(log_a.clamp(max=0.0))
+            if kink is None:
+                continue
+            R = kink[0]                                                      # (k, p): the kinks' inputs
             wj = W[:, j, :].clone()
             # normal move: w + U s, U = P⁻¹ Rᵀ (R P⁻¹ Rᵀ)⁻¹ (moves the kinks' z by s, least in P's norm)
             PiR = torch.cholesky_solve(R.transpose(0, 1).expand(K, -1, -1), Lc)                # (K, p, k)
@@ -613,10 +603,8 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             ok = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_n
             f, loss = settle(j, ok, wp, hp, fp, lossp, f, loss)
             if sweep < burn:      # the normal step towards an acceptance of 0.44, per temperature
-                r_n = torch.exp(log_n.clamp(max=0.0)).reshape(T, C).mean(1)
-                gain = 1.0 / (1.0 + sweep) ** 0.6
-                log_kink[:, l, j] = (log_kink[:, l, j] + 2.0 * gain * (r_n - 0.44)).clamp(min=math.log(1e-16),
-                                                                                              max=math.log(10.0))
+                log_kink[:, l, j] = walk_step(log_kink[:, l, j], sweep,
+                                              torch.exp(log_n.clamp(max=0.0)).reshape(T, C).mean(1), low=1e-16)
         params[l] = W
         hs[l + 1] = hcur
         return loss, rate.reshape(T, C, -1).mean(1)
@@ -641,16 +629,12 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             xa = augment(x, spec.layers[l].has_bias, cs[l])
             zs = xa @ star[l][0].transpose(0, 1)                               # (n, out)
             tol = 1e-9 * zs.abs().amax(0).clamp(min=1e-300)
-            rows = [xa[(zs[:, j].abs() <= tol[j]).nonzero().flatten()] for j in range(zs.shape[1])]
-            if any(0 < r.shape[0] < xa.shape[1] for r in rows):
-                basis = []
-                for r in rows:
-                    if not 0 < r.shape[0] < xa.shape[1]:
-                        basis.append(None)
-                        continue
-                    q, _ = torch.linalg.qr(r.transpose(0, 1), mode="complete")
-                    basis.append((r, q[:, r.shape[0]:]))                      # (k, p) normals, (p, p - k) tangent
-                kinks[l] = basis
+            basis = []
+            for j in range(zs.shape[1]):
+                r = xa[(zs[:, j].abs() <= tol[j]).nonzero().flatten()]             # (k, p): the kinks' inputs
+                q = torch.linalg.qr(r.transpose(0, 1), mode="complete")[0] if 0 < r.shape[0] < r.shape[1] else None
+                basis.append(None if q is None else (r, q[:, r.shape[0]:]))       # and the tangent basis (p, p - k)
+            kinks[l] = basis if any(b is not None for b in basis) else None
     log_kink = torch.full((T, L, max(lay.out_features for lay in spec.layers)), math.log(1e-3), dtype=dtype,
                           device=device)
     # with linear downstream maps everywhere (deep linear networks) every state is evaluated once:

@@ -50,6 +50,21 @@ def _flat(m):
     return torch.cat([p.detach().reshape(-1) for p in m.parameters()])
 
 
+def _hessian(m, x, y):
+    """The autograd Hessian of the mean squared error at the model's parameters (torch's relu'(0) = 0)."""
+    from torch.func import functional_call, hessian
+
+    names = [k for k, _ in m.named_parameters()]
+    shapes = [p.shape for p in m.parameters()]
+    sizes = [p.numel() for p in m.parameters()]
+
+    def loss(v):
+        return F.mse_loss(functional_call(m, {k: t.reshape(s) for k, t, s in zip(names, torch.split(v, sizes), shapes)},
+                                          (x,)), y)
+
+    return hessian(loss)(_flat(m))
+
+
 def _loss_at(m, w, x, y):
     m2 = rescale_hidden(m, 1.0)
     torch.nn.utils.vector_to_parameters(w, m2.parameters())
@@ -108,23 +123,19 @@ def test_one_sided_slopes_by_finite_differences(case, request):
 
 
 def test_the_minimum_is_not_smooth_and_its_hessian_rank_is_not_the_answer(small):
-    # negative control: the Hessian at w* (torch's relu'(0) = 0 puts the kink point on its inactive side)
-    # has a negative eigenvalue across the kink, so rank/2 of it is not lambda
+    # negative control: the plain Hessian at w* is no answer.  Which side of the kink the kink point falls on is
+    # decided by round-off (z ~ 1e-17 either way), so take it 1e-9 to each side along the crease's normal: on
+    # both, rank/2 differs from lambda (and the inactive side has a negative eigenvalue across the kink)
     res, x, y = small
-    from torch.func import functional_call, hessian
-
-    m = res.model
-    names = [k for k, _ in m.named_parameters()]
-    shapes = [p.shape for p in m.parameters()]
-    sizes = [p.numel() for p in m.parameters()]
-
-    def loss(v):
-        return F.mse_loss(functional_call(m, {k: t.reshape(s) for k, t, s in zip(names, torch.split(v, sizes), shapes)},
-                                          (x,)), y)
-
-    ev = torch.linalg.eigvalsh(hessian(loss)(_flat(m)))
-    assert float(ev[0]) < -1e-4
-    assert sp.Rational(int((ev > 1e-10 * ev.max()).sum()), 2) != res.rlct.value
+    (i, j), = res.kinks
+    for side in (-1.0, 1.0):
+        m = rescale_hidden(res.model, 1.0)
+        with torch.no_grad():
+            m[0].bias[j] += side * 1e-9
+        ev = torch.linalg.eigvalsh(_hessian(m, x, y))
+        assert sp.Rational(int((ev > 1e-10 * ev.max()).sum()), 2) != res.rlct.value, (side, ev)
+        if side < 0:
+            assert float(ev[0]) < -1e-4, ev
 
 
 def test_flat_directions_are_flat_and_the_rescaling_is_one_of_them(small):
@@ -167,13 +178,7 @@ def _rwm_energy(res, x, y, t, n_steps, seed):
         f = np.einsum("cnj,coj->cno", h, W[:, n2:n2 + Hd * N].reshape(-1, N, Hd)) + W[:, None, -N:]
         return ((f - Y[None]) ** 2).mean((1, 2))
 
-    from torch.func import functional_call, hessian
-
-    names = [k for k, _ in m.named_parameters()]
-    shapes = [p.shape for p in m.parameters()]
-    sizes = [p.numel() for p in m.parameters()]
-    Hm = hessian(lambda v: F.mse_loss(functional_call(
-        m, {k: s_.reshape(sh) for k, s_, sh in zip(names, torch.split(v, sizes), shapes)}, (x,)), y))(_flat(m)).numpy()
+    Hm = _hessian(m, x, y).numpy()
     d = w0.size
     cov = np.linalg.inv(t * Hm + np.eye(d) + 1e-2 * t * np.diag(np.diag(Hm).clip(1e-6 * np.abs(Hm).max())))
     chol = np.linalg.cholesky(cov)
@@ -209,7 +214,7 @@ def test_lambda_by_an_independent_sampler(small):
     assert abs(g - 5.0) > 4 * se, (g, se)
 
 
-def _ladder_estimate(res, x, y):
+def _ladder_estimate(res, x, y, **options):
     import warnings
 
     from slt import estimate_rlct_model
@@ -217,7 +222,7 @@ def _ladder_estimate(res, x, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return estimate_rlct_model(res.model, (x, y), F.mse_loss, n=30, seed=0, progress=False,
-                                   temps=[1e5, 1e6, 1e7, 1e8])
+                                   temps=[1e5, 1e6, 1e7, 1e8], **options)
 
 
 def test_the_ladder_estimate_matches_the_exact_relu_rlct(small):
@@ -230,13 +235,14 @@ def test_the_ladder_estimate_matches_the_exact_relu_rlct(small):
 
 def test_negative_control_without_kink_moves_the_kinked_unit_is_stuck(small, monkeypatch):
     # the Gauss-Newton move of the unit with the kink overshoots the kink's scale 1/(t slope) ~ 1e-4 by ~60x and
-    # is always rejected: the unit never leaves w* and lambda-hat reads 1.5 low (3.97 +- 0.04, measured), silently
+    # is always rejected: the unit never leaves w* and lambda-hat reads 1.5 low (3.97 +- 0.04, measured), silently.
+    # m = 1 (the exact multiplicity): with m free the fitted form, and so the error, changes between runs (0.04-0.16)
     import slt._kgibbs as kg
 
     monkeypatch.setattr(kg, "KINK_MOVES", False)
     monkeypatch.setattr(kg, "UNIT_DAMPING", False)
     res, x, y = small
-    est = _ladder_estimate(res, x, y)
+    est = _ladder_estimate(res, x, y, multiplicity=1)
     assert est.value < 5.5 - 10 * est.stderr, (est.value, est.stderr)
 
 
