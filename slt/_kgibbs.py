@@ -236,6 +236,13 @@ ROWWISE_MAX_COST = 2e8
 CURVATURE_EVERY = 8
 
 
+def _chol_of_gram(A: torch.Tensor) -> torch.Tensor:
+    """The lower Cholesky factor of ``Aᵀ A`` (``A`` batched, full column rank) from a QR of ``A``."""
+    r = torch.linalg.qr(A, mode="r")[1]
+    sign = torch.where(torch.diagonal(r, dim1=-2, dim2=-1) < 0, -1.0, 1.0).to(r.dtype)
+    return (r * sign.unsqueeze(-1)).transpose(-1, -2)
+
+
 def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
                kind: str, temps: np.ndarray, *, n_chains: int, n_sweeps: int, burn: int,
                gamma: torch.Tensor, gen: torch.Generator, init: torch.Tensor | None = None,
@@ -571,7 +578,9 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
             # tangent space (coordinates c, w = w_j + B c: the kinks' pre-activations unchanged, so no move
             # crosses them), followed by a random walk along the kinks' normals (see KINK_MOVES)
             B = None if kink is None else kink[1]                            # (p, p - k)
-            Lm = Lc if B is None else torch.linalg.cholesky(B.transpose(0, 1) @ (Lc @ Lc.transpose(-1, -2)) @ B)
+            # Bᵀ P B = (Lcᵀ B)ᵀ (Lcᵀ B): its Cholesky factor from a QR of Lcᵀ B, without forming the product (whose
+            # condition number, squared, defeats a Cholesky factorisation from t ≈ 1e14 on the digits MLP)
+            Lm = Lc if B is None else _chol_of_gram(Lc.transpose(-1, -2) @ B)
             xi = torch.randn((K, Lm.shape[-1]), generator=gen, dtype=dtype, device=device)
             noise = torch.linalg.solve_triangular(Lm.transpose(-1, -2), xi.unsqueeze(-1), upper=True).squeeze(-1)
             c = -torch.cholesky_solve((gU if B is None else gU @ B).unsqueeze(-1), Lm).squeeze(-1) + noise
@@ -641,117 +650,123 @@ def run_kgibbs(spec: MLPSpec, model: torch.nn.Module, w_star: torch.Tensor, x: t
     # a proposal's backward pass also gives the later layers' gradients, carried to their updates
     carrying = not any(needs_mc)
     current_loss = None
-    for sweep in tqdm(range(n_sweeps), disable=not progress, desc=desc, leave=False):
-        carry: _Eval | None = None
-        for l, lay in enumerate(spec.layers):
-            h = hs[l]
-            W = params[l]
-            tt = t.reshape(K, 1, 1)
-            D = gam[l]
-            if rowwise[l]:
-                # the proposal's curvature: the mean of the unit-wise blocks over the states of the
-                # burn-in (restarted half-way), then fixed, so that it is the same at W and W'
-                learning = sweep < burn
-                if sweep == burn // 2:
-                    row_n[l] = 0                 # restart the average half-way through the burn-in
-                # the blocks (K out (in+1)² n operations) on every CURVATURE_EVERY-th state of the burn-in
-                measure = learning and (sweep % CURVATURE_EVERY == 0 or row_avg[l] is None)
-                cur = (evaluate_rows(l, h, W, params, curvature=measure) if measure or not unitwise[l] else None)
-                rho = orbit_scale(l, params)
-                if measure:
-                    row_n[l] += 1
-                    now = (cur.blocks / rho, cur.metric / rho)
-                    if row_n[l] == 1:
-                        row_avg[l] = now
+    sweep = 0
+    try:
+        for sweep in tqdm(range(n_sweeps), disable=not progress, desc=desc, leave=False):
+            carry: _Eval | None = None
+            for l, lay in enumerate(spec.layers):
+                h = hs[l]
+                W = params[l]
+                tt = t.reshape(K, 1, 1)
+                D = gam[l]
+                if rowwise[l]:
+                    # the proposal's curvature: the mean of the unit-wise blocks over the states of the
+                    # burn-in (restarted half-way), then fixed, so that it is the same at W and W'
+                    learning = sweep < burn
+                    if sweep == burn // 2:
+                        row_n[l] = 0                 # restart the average half-way through the burn-in
+                    # the blocks (K out (in+1)² n operations) on every CURVATURE_EVERY-th state of the burn-in
+                    measure = learning and (sweep % CURVATURE_EVERY == 0 or row_avg[l] is None)
+                    cur = (evaluate_rows(l, h, W, params, curvature=measure) if measure or not unitwise[l] else None)
+                    rho = orbit_scale(l, params)
+                    if measure:
+                        row_n[l] += 1
+                        now = (cur.blocks / rho, cur.metric / rho)
+                        if row_n[l] == 1:
+                            row_avg[l] = now
+                        else:
+                            row_avg[l] = tuple(a + (b - a) / row_n[l] for a, b in zip(row_avg[l], now))
+                    if learning or row_chol[l] is None or l + 1 < L:     # ρ moves with the next layer
+                        if unitwise[l] and UNIT_DAMPING:
+                            nu = lay.out_features
+                            delta = torch.exp(log_damp_u[:, l, :nu]).repeat_interleave(C, dim=0).reshape(K, nu, 1)
+                        else:
+                            delta = torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1)
+                        row_chol[l] = row_precision(l, tt, delta, rho)
+                    if unitwise[l]:
+                        current_loss, rate = unit_sweep(l, row_chol[l], sweep)
+                        carry = None
+                        if UNIT_DAMPING:
+                            adapt_units(l, sweep, rate)
+                        else:
+                            adapt(l, sweep, rate.mean(1))
+                        continue
+                    prop, Wp, log_fwd, log_bwd = row_move(l, h, W, cur, tt, row_chol[l], D)
+                else:
+                    # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
+                    damp = gbar[l] * (1.0 + torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1))
+                    if l == 0:
+                        a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
                     else:
-                        row_avg[l] = tuple(a + (b - a) / row_n[l] for a, b in zip(row_avg[l], now))
-                if learning or row_chol[l] is None or l + 1 < L:     # ρ moves with the next layer
-                    if unitwise[l] and UNIT_DAMPING:
-                        nu = lay.out_features
-                        delta = torch.exp(log_damp_u[:, l, :nu]).repeat_interleave(C, dim=0).reshape(K, nu, 1)
+                        hh = augment(h, lay.has_bias, cs[l])
+                        if hh.shape[-2] <= 4 * hh.shape[-1]:
+                            a, Ua = _gram_eig(hh / math.sqrt(n))
+                        else:                                  # many rows: the Gram matrix is far cheaper
+                            a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
+                            a = a.clamp(min=0)
+                    u = None
+                    if needs_mc[l]:
+                        shape = (K, n, spec.layers[-1].out_features) if kind == "mse" else (K, n)
+                        u = (torch.randn(shape, generator=gen, dtype=dtype, device=device) if kind == "mse"
+                             else torch.rand(shape, generator=gen, dtype=dtype, device=device))
+                    if carry is not None and not needs_mc[l]:
+                        # carried from the previous update (same state): only the factor is new
+                        s_val, s_vec = linear_factor(l, params, carry.acts[-1])
+                        cur = _Eval(carry.loss, carry.g_rest[0], s_val, s_vec, carry.acts,
+                                    carry.g_rest[1:])
                     else:
-                        delta = torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1)
-                    row_chol[l] = row_precision(l, tt, delta, rho)
-                if unitwise[l]:
-                    current_loss, rate = unit_sweep(l, row_chol[l], sweep)
-                    carry = None
-                    if UNIT_DAMPING:
-                        adapt_units(l, sweep, rate)
-                    else:
-                        adapt(l, sweep, rate.mean(1))
-                    continue
-                prop, Wp, log_fwd, log_bwd = row_move(l, h, W, cur, tt, row_chol[l], D)
+                        cur = evaluate(l, h, W, params, u, with_rest=carrying)
+                    P = tt * cur.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
+                    gU = tt * cur.grad + D * (W - star[l])
+                    g_rot = cur.s_vec.transpose(-1, -2) @ gU @ Ua
+                    xi = torch.randn(P.shape, generator=gen, dtype=dtype, device=device)
+                    step_rot = -g_rot / P + xi / torch.sqrt(P)
+                    Wp = W + cur.s_vec @ step_rot @ Ua.transpose(-1, -2)
+                    # with a linear downstream map and a loss Hessian independent of the state (mse), the
+                    # output factor depends on the later layers only: the same at W and W'
+                    same = cur if (u is None and kind == "mse") else None
+                    prop = evaluate(l, h, Wp, params[:l] + [Wp] + params[l + 1:], u, reuse=same, with_rest=carrying)
+                    Pp = tt * prop.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
+                    gUp = tt * prop.grad + D * (Wp - star[l])
+                    g_rot_p = prop.s_vec.transpose(-1, -2) @ gUp @ Ua
+                    back_rot = prop.s_vec.transpose(-1, -2) @ (W - Wp) @ Ua
+                    log_fwd = -0.5 * (xi ** 2).sum(dim=(1, 2)) + 0.5 * torch.log(P).sum(dim=(1, 2))
+                    log_bwd = (-0.5 * (Pp * (back_rot + g_rot_p / Pp) ** 2).sum(dim=(1, 2))
+                               + 0.5 * torch.log(Pp).sum(dim=(1, 2)))
+                check_finite(cur.loss, sweep, l)
+                dU = (t * (cur.loss - prop.loss)
+                      + 0.5 * (D * ((W - star[l]) ** 2 - (Wp - star[l]) ** 2)).sum(dim=(1, 2)))
+                log_a = dU + log_bwd - log_fwd
+                log_a = torch.where(torch.isfinite(log_a) & torch.isfinite(prop.loss), log_a,
+                                    torch.full_like(log_a, -math.inf))
+                accept = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
+                acc3 = accept.reshape(K, 1, 1)
+                params[l] = torch.where(acc3, Wp, W)
+                for j, (ac, ap) in enumerate(zip(cur.acts[:-1], prop.acts[:-1])):
+                    hs[l + 1 + j] = torch.where(acc3, ap, ac)
+                current_loss = torch.where(accept, prop.loss, cur.loss)
+                carry = None
+                if carrying and l + 1 < L:
+                    carry = _Eval(current_loss, cur.grad, cur.s_val, cur.s_vec,
+                                  [torch.where(acc3, ap, ac) for ac, ap in zip(cur.acts[1:], prop.acts[1:])],
+                                  tuple(torch.where(acc3, gp, gc) for gc, gp in zip(cur.g_rest, prop.g_rest)))
+                adapt(l, sweep, torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1))
+            for l in range(L):
+                if scalable[l]:
+                    rescale_move(l, sweep)
+            e = current_loss - l_star
+            dist = sum((g * (p - s) ** 2).sum(dim=(1, 2)) for g, p, s in zip(gam, params, star))
+            if sweep < burn:
+                burn_energy[:, sweep] = e
             else:
-                # Levenberg–Marquardt damping in units of the localization, adapted during burn-in
-                damp = gbar[l] * (1.0 + torch.exp(log_damp[:, l]).repeat_interleave(C).reshape(K, 1, 1))
-                if l == 0:
-                    a, Ua = a0.expand(K, -1), U0.expand(K, *U0.shape)
-                else:
-                    hh = augment(h, lay.has_bias, cs[l])
-                    if hh.shape[-2] <= 4 * hh.shape[-1]:
-                        a, Ua = _gram_eig(hh / math.sqrt(n))
-                    else:                                  # many rows: the Gram matrix is far cheaper
-                        a, Ua = torch.linalg.eigh(hh.transpose(-1, -2) @ hh / n)
-                        a = a.clamp(min=0)
-                u = None
-                if needs_mc[l]:
-                    shape = (K, n, spec.layers[-1].out_features) if kind == "mse" else (K, n)
-                    u = (torch.randn(shape, generator=gen, dtype=dtype, device=device) if kind == "mse"
-                         else torch.rand(shape, generator=gen, dtype=dtype, device=device))
-                if carry is not None and not needs_mc[l]:
-                    # carried from the previous update (same state): only the factor is new
-                    s_val, s_vec = linear_factor(l, params, carry.acts[-1])
-                    cur = _Eval(carry.loss, carry.g_rest[0], s_val, s_vec, carry.acts,
-                                carry.g_rest[1:])
-                else:
-                    cur = evaluate(l, h, W, params, u, with_rest=carrying)
-                P = tt * cur.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
-                gU = tt * cur.grad + D * (W - star[l])
-                g_rot = cur.s_vec.transpose(-1, -2) @ gU @ Ua
-                xi = torch.randn(P.shape, generator=gen, dtype=dtype, device=device)
-                step_rot = -g_rot / P + xi / torch.sqrt(P)
-                Wp = W + cur.s_vec @ step_rot @ Ua.transpose(-1, -2)
-                # with a linear downstream map and a loss Hessian independent of the state (mse), the
-                # output factor depends on the later layers only: the same at W and W'
-                same = cur if (u is None and kind == "mse") else None
-                prop = evaluate(l, h, Wp, params[:l] + [Wp] + params[l + 1:], u, reuse=same, with_rest=carrying)
-                Pp = tt * prop.s_val.unsqueeze(-1) * a.unsqueeze(-2) + damp
-                gUp = tt * prop.grad + D * (Wp - star[l])
-                g_rot_p = prop.s_vec.transpose(-1, -2) @ gUp @ Ua
-                back_rot = prop.s_vec.transpose(-1, -2) @ (W - Wp) @ Ua
-                log_fwd = -0.5 * (xi ** 2).sum(dim=(1, 2)) + 0.5 * torch.log(P).sum(dim=(1, 2))
-                log_bwd = (-0.5 * (Pp * (back_rot + g_rot_p / Pp) ** 2).sum(dim=(1, 2))
-                           + 0.5 * torch.log(Pp).sum(dim=(1, 2)))
-            check_finite(cur.loss, sweep, l)
-            dU = (t * (cur.loss - prop.loss)
-                  + 0.5 * (D * ((W - star[l]) ** 2 - (Wp - star[l]) ** 2)).sum(dim=(1, 2)))
-            log_a = dU + log_bwd - log_fwd
-            log_a = torch.where(torch.isfinite(log_a) & torch.isfinite(prop.loss), log_a,
-                                torch.full_like(log_a, -math.inf))
-            accept = torch.log(torch.rand(K, generator=gen, dtype=dtype, device=device)) < log_a
-            acc3 = accept.reshape(K, 1, 1)
-            params[l] = torch.where(acc3, Wp, W)
-            for j, (ac, ap) in enumerate(zip(cur.acts[:-1], prop.acts[:-1])):
-                hs[l + 1 + j] = torch.where(acc3, ap, ac)
-            current_loss = torch.where(accept, prop.loss, cur.loss)
-            carry = None
-            if carrying and l + 1 < L:
-                carry = _Eval(current_loss, cur.grad, cur.s_val, cur.s_vec,
-                              [torch.where(acc3, ap, ac) for ac, ap in zip(cur.acts[1:], prop.acts[1:])],
-                              tuple(torch.where(acc3, gp, gc) for gc, gp in zip(cur.g_rest, prop.g_rest)))
-            adapt(l, sweep, torch.exp(log_a.clamp(max=0.0)).reshape(T, C).mean(1))
-        for l in range(L):
-            if scalable[l]:
-                rescale_move(l, sweep)
-        e = current_loss - l_star
-        dist = sum((g * (p - s) ** 2).sum(dim=(1, 2)) for g, p, s in zip(gam, params, star))
-        if sweep < burn:
-            burn_energy[:, sweep] = e
-        else:
-            energy[:, sweep - burn] = e
-            sq[:, sweep - burn] = dist
-        if callback is not None:
-            callback(sweep)
+                energy[:, sweep - burn] = e
+                sq[:, sweep - burn] = dist
+            if callback is not None:
+                callback(sweep)
+    except torch.linalg.LinAlgError as exc:      # a factorisation failed: name the sweep, keep the trace
+        partial = energy[:, :max(sweep - burn, 0)].reshape(T, C, -1).cpu().numpy()
+        raise EstimatorDivergenceError(f"ladder: a linear-algebra step failed at sweep {sweep} ({exc})", step=sweep,
+                                       partial=partial) from exc
     final = flatten_params(spec, model, params, cs).reshape(T, C, -1)
     return SamplerRun(energy.reshape(T, C, -1).cpu().numpy(), burn_energy.reshape(T, C, -1).cpu().numpy(),
                      (acc_sum / max(n_rec, 1)).cpu().numpy(), torch.exp(log_damp).cpu().numpy(), final,

@@ -55,7 +55,7 @@ R̂ 1.1-1.25).  Earlier versions of the proposal read 111-113 (joint moves of a 
 101.5 (walls at full weight).  With ``w*`` at its exact minimum on two ReLU kinks
 (:func:`slt.relu_minimum`: λ = 247/2) and kink moves for the unit that carries them, the same five
 runs read 126.2 ± 2.1, 125.0 ± 3.3, 125.4 ± 2.3, 125.9 ± 0.9 and 124.8 ± 2.3 (seed-to-seed standard
-deviation 0.6; still warning): these rungs lie below the network's ``t_walls`` = 2.2e9, where g(t)
+deviation 0.6; still warning): these rungs lie below the network's ``t_walls`` = 1.2e13, where g(t)
 is an effective coefficient.  Deep linear networks keep their exact Gibbs sampler, their ladder below nβ_max and the
 chain-block standard error their table was measured with (applied to the same traces of the ten
 DLNs of the 1e2 and 1e3 buckets, the floor moved no estimate by more than 0.8 percentage points

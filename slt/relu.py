@@ -30,7 +30,7 @@ numerically and raises :class:`slt.errors.NonDegeneracyError` when one fails.
 This is the ``t -> infinity`` coefficient.  At a finite inverse temperature ``t`` the posterior
 reaches across the kinks of the other data points when the Gaussian width of their
 pre-activations, ``sqrt(a^T H_r^+ a / t)``, exceeds their distance to the kink; ``t_walls`` is
-the temperature at which the widest one equals it.  Below ``t_walls`` (2.2e9 for the digits
+the temperature at which the widest one equals it.  Below ``t_walls`` (1.2e13 for the digits
 MLP of :func:`slt.models.digits_relu_mlp`) an estimate of lambda measures an effective,
 temperature-dependent coefficient, not this one.  Above it, a *localized* posterior can still
 leave ``w*``: the flat directions (the fibre) keep the loss constant only up to the kinks of
@@ -232,7 +232,7 @@ def _active_set(net: _Net, w: torch.Tensor, max_iter: int, ftol: float) -> tuple
             raise NonDegeneracyError(f"relu_minimum: {len(act)} creases leave no free direction among {d} parameters")
         gr = Z.T @ g
         ev, U = torch.linalg.eigh(Z.T @ H @ Z)
-        keep = ev.abs() > 1e-13 * ev.abs().max()
+        keep = ev.abs() > 1e-10 * ev.abs().max()
         coef = (U[:, keep].T @ gr) / ev[keep].abs()
         decrement = 0.5 * float((coef * (U[:, keep].T @ gr)).sum())     # the Newton step's predicted decrease
         small = decrement <= ftol * abs(float(net.loss(w)))
@@ -331,7 +331,7 @@ def relu_minimum(model: Any, x: Any, y: Any, *, max_iter: int = 200, ftol: float
     -----
     Active-set Newton method (Nocedal & Wright 2006, Ch. 16) on the piecewise-quadratic model:
     each step solves the Newton system on the tangent space of the current creases (a
-    pseudo-inverse over the eigenvalues above ``1e-13`` of the largest, with their absolute
+    pseudo-inverse over the eigenvalues above ``1e-10`` of the largest, with their absolute
     values so that the step descends at a saddle); a step that would carry a free data point
     across its kink stops there and adds the crease; at a stationary point, a crease whose
     Lagrange multiplier says that one side lowers the loss is released to that side.  The

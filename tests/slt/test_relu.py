@@ -246,6 +246,36 @@ def test_negative_control_without_kink_moves_the_kinked_unit_is_stuck(small, mon
     assert est.value < 5.5 - 10 * est.stderr, (est.value, est.stderr)
 
 
+def test_cold_rungs_factorise_the_kink_units_precision_stably(digits):
+    # at t >= 1e14 the precision of the kinked unit's move within its creases, B^T P B, was formed as a product and
+    # factorised by Cholesky: on the digits MLP that raised torch's LinAlgError at the first sweep (measured
+    # 2026-12-03); it is now factorised from a QR of Lc^T B, and any factorisation failure is a named error
+    import warnings
+
+    from slt import estimate_rlct_model
+
+    res, x, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = estimate_rlct_model(res.model, (x, y), F.mse_loss, n=500, seed=0, progress=False,
+                                  temps=[1e14, 1e15, 1e16], n_sweeps=64, n_chains=2)
+    assert np.isfinite(est.value) and np.all(np.isfinite(est.diagnostics.curve))
+
+
+def test_a_failed_factorisation_is_a_named_error(small, monkeypatch):
+    import slt._kgibbs as kg
+    from slt.errors import EstimatorDivergenceError
+
+    def broken(a):
+        raise torch.linalg.LinAlgError("linalg.cholesky: not positive-definite")
+
+    monkeypatch.setattr(kg, "_chol_of_gram", broken)
+    res, x, y = small
+    with pytest.raises(EstimatorDivergenceError, match="linear-algebra step failed at sweep 0") as info:
+        _ladder_estimate(res, x, y, n_sweeps=16)
+    assert info.value.step == 0 and info.value.partial is not None
+
+
 def test_unconverged_and_degenerate_minima_raise():
     net, x, y = _small()
     off = rescale_hidden(net, 1.0)
